@@ -1,0 +1,1 @@
+"""Command-line interface: parse flags, call library functions, map errors to exit codes."""

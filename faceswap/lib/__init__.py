@@ -1,0 +1,1 @@
+"""Shared pieces: geometry, files, model blocks, training."""

@@ -1,0 +1,1 @@
+"""Neural network building blocks shared by every model plugin."""

@@ -1,0 +1,1 @@
+"""Plugins: one file per plugin, found by faceswap.lib.registry."""

@@ -1,0 +1,1 @@
+"""Model plugins for `faceswap train -t NAME`."""
