@@ -12,7 +12,9 @@ __version__ = "0.1.0"
 DEFAULT_BACKEND = "tensorflow"
 
 # Remember where the backend choice came from so `faceswap info` can say why it is active.
-BACKEND_SOURCE = "KERAS_BACKEND environment variable" if "KERAS_BACKEND" in os.environ else "default"
+BACKEND_SOURCE = (
+    "KERAS_BACKEND environment variable" if "KERAS_BACKEND" in os.environ else "default"
+)
 os.environ.setdefault("KERAS_BACKEND", DEFAULT_BACKEND)
 # oneDNN kernels are on by default only on some Intel CPUs; on AMD they took the Original model
 # from 1.8 to 3.1 examples/s (docs/benchmarks.md). Users can still set 0 to turn them off.

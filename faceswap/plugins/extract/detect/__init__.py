@@ -1,0 +1,1 @@
+"""Face detector plugins: each module provides ``detect(image_bgr) -> list[Detection]``."""

@@ -1,0 +1,343 @@
+"""ModelBase: everything a model plugin shares (the seed's contract).
+
+A plugin file defines ``encoder()``, ``decoder(side)`` and ``build_model(inputs)`` and sets
+``input_shape`` after calling ``ModelBase.__init__``; this class does the rest: options, state,
+building or loading inside the distribution strategy, mixed precision, compiling, saving,
+history, and loading/freezing named sub-models.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import keras
+import numpy as np
+
+from faceswap.lib.errors import FaceswapError
+from faceswap.lib.model import nn_blocks
+from faceswap.plugins.train.model._base import settings
+from faceswap.plugins.train.model._base.io import IO, copy_layer_weights, load_model_file
+from faceswap.plugins.train.model._base.options import TRAIN_OPTIONS, Option, resolve_options
+from faceswap.plugins.train.model._base.state import State
+
+logger = logging.getLogger(__name__)
+
+Shape = tuple[int, int, int]
+
+
+class ModelBase:
+    """Base class of every model plugin.
+
+    Parameters
+    ----------
+    model_dir: the model folder (created on first save).
+    config: training options (see ``TRAIN_OPTIONS`` and the plugin's ``options``); fixed options
+        of an existing model keep their stored value.
+    predict: build the single-direction inference model (convert) instead of the training model.
+    swap: with ``predict``, swap B → A instead of A → B.
+    load_weights: a ``.keras`` file of the same model to take ``load_layers`` from (new models).
+    freeze_weights: make the ``freeze_layers`` sub-models untrainable.
+    distributed: build under ``MirroredStrategy`` (TensorFlow) / data parallel (JAX).
+    batch_size, no_logs: recorded in this session's state entry.
+    snapshot_interval: copy the model folder every N iterations (0: never).
+    """
+
+    #: Plugin-specific options (merged with TRAIN_OPTIONS).
+    options: ClassVar[dict[str, Option]] = {}
+
+    def __init__(
+        self,
+        model_dir: str | Path,
+        config: Mapping[str, Any] | None = None,
+        *,
+        predict: bool = False,
+        swap: bool = False,
+        load_weights: str | Path | None = None,
+        freeze_weights: bool = False,
+        distributed: bool = False,
+        batch_size: int = 16,
+        no_logs: bool = False,
+        snapshot_interval: int = 0,
+    ) -> None:
+        self.input_shape: Shape | list[Shape] | None = None  # set by the plugin
+        self._predict = predict
+        self._swap = swap
+        self._load_weights = Path(load_weights) if load_weights else None
+        self._freeze = freeze_weights
+        self._distributed = distributed
+        self.model: keras.Model | None = None
+        self._io = IO(self, Path(model_dir), snapshot_interval)
+        self._state = State(self._io.model_dir, self.name)
+        if predict and not self._io.model_exists:
+            raise FaceswapError(
+                f"No trained '{self.name}' model in '{model_dir}' (expected "
+                f"'{self._io.model_path.name}'). Train one first with `faceswap train`."
+            )
+        definitions = {**TRAIN_OPTIONS, **self.options}
+        self.config, changed = resolve_options(definitions, config, self._state.config)
+        self._check_config()
+        if not self._state.exists:
+            self._state.config = dict(self.config)
+        self._state.new_session(batch_size, no_logs, changed)
+        self._state.sessions[self._state.session_id]["config"] = {
+            name: self.config[name] for name, opt in definitions.items() if not opt.fixed
+        }
+
+    def _check_config(self) -> None:
+        if self.config["mask_type"] == "none" and (
+            self.config["learn_mask"] or self.config["penalized_mask_loss"]
+        ):
+            raise FaceswapError(
+                "learn_mask and penalized_mask_loss need a mask: set mask_type to 'extended' or "
+                "'components', or turn both options off."
+            )
+
+    # ------------------------------------------------------------------------ seed attributes
+    @property
+    def name(self) -> str:
+        """The plugin's name: its file name (``original``)."""
+        return type(self).__module__.rsplit(".", 1)[-1]
+
+    @property
+    def model_name(self) -> str:
+        """The Keras model's name; plugins with several architectures override it."""
+        return self.name
+
+    @property
+    def coverage_ratio(self) -> float:
+        """Fraction of the aligned face the model trains on.
+
+        Crop sizes derived from it are ``(size * coverage_ratio // 2) * 2`` so they stay even.
+        """
+        return self.config["coverage"] / 100.0
+
+    @property
+    def freeze_layers(self) -> list[str]:
+        """Sub-models frozen by ``freeze_weights``; override per plugin."""
+        return ["encoder"]
+
+    @property
+    def load_layers(self) -> list[str]:
+        """Sub-models copied by ``load_weights``; override per plugin."""
+        return ["encoder"]
+
+    @property
+    def io(self) -> IO:
+        """Input/output operations for the model."""
+        return self._io
+
+    @property
+    def state(self) -> State:
+        """The state (iterations, sessions, options) of this model."""
+        return self._state
+
+    @property
+    def iterations(self) -> int:
+        """Total iterations trained over every session."""
+        return self._state.iterations
+
+    @property
+    def input_shapes(self) -> list[tuple[int | None, ...]]:
+        """Shapes of every model input, batch dimension first."""
+        return [tuple(t.shape) for t in self._require_model().inputs]
+
+    @property
+    def output_shapes(self) -> list[tuple[int | None, ...]]:
+        """Shapes of every model output, batch dimension first."""
+        return [tuple(t.shape) for t in self._require_model().outputs]
+
+    @property
+    def mask_channels(self) -> tuple[str, ...]:
+        """Mask channels the trainer appends to each face target, in order."""
+        if self.config["mask_type"] == "none":
+            return ()
+        channels: list[str] = []
+        if self.config["penalized_mask_loss"] or self.config["learn_mask"]:
+            channels.append("face")
+        if self.config["eye_multiplier"] > 1:
+            channels.append("eye")
+        if self.config["mouth_multiplier"] > 1:
+            channels.append("mouth")
+        return tuple(channels)
+
+    def add_history(self, loss: np.ndarray) -> None:
+        """Record one iteration's per-side losses (summed) for the next save's average."""
+        self._io.history.append(float(np.sum(loss)))
+
+    # ------------------------------------------------------------------------ plugin hooks
+    def build_model(self, inputs: list[keras.KerasTensor]) -> keras.Model:
+        """Create the model's structure from ``[input_a, input_b]``. Plugins implement this."""
+        raise NotImplementedError
+
+    def encoder(self) -> keras.Model:
+        """The encoder network (shared by both sides). Plugins implement this."""
+        raise NotImplementedError
+
+    def decoder(self, side: str) -> keras.Model:
+        """The decoder network for ``side`` ("a" or "b"). Plugins implement this."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------------ build
+    def build(self) -> None:
+        """Build or load the model inside the strategy scope, then compile or make inference.
+
+        An existing ``<name>.keras`` is loaded; otherwise ``build_model`` creates it. For
+        inference only the needed side is kept. For training the model is compiled with the
+        optimizer and losses and its optimizer state restored.
+        """
+        if self.input_shape is None:
+            raise FaceswapError(f"Plugin '{self.name}' did not set input_shape.")
+        strategy = settings.get_strategy(self._distributed and not self._predict)
+        self.strategy = strategy
+        settings.set_precision(self.config["mixed_precision"])
+        with strategy.scope():
+            if self._io.model_exists:
+                model = self._io.load()
+                self._check_loaded(model)
+                if self._is_mixed(model) != self.config["mixed_precision"] and not self._predict:
+                    model = self._rebuild_for_precision(model)
+                if self._load_weights:
+                    logger.warning("Ignoring --load-weights: weights load only into new models.")
+            else:
+                model = self._new_model()
+                if self._load_weights:
+                    self._load_named_layers(model, self._load_weights)
+            if self._predict:
+                self.model = self._inference_model(model)
+            else:
+                self._set_trainable(model)
+                self.model = model
+                self._compile()
+                if self._io.model_exists:
+                    self._io.restore_optimizer(self.model)
+        self.model.summary(print_fn=lambda line, *_, **__: logger.debug(line), expand_nested=True)
+
+    def _new_model(self) -> keras.Model:
+        nn_blocks.reset_naming()
+        inputs = [keras.Input(shape=shape, name=f"face_in_{side}")
+                  for shape, side in zip(self._input_shapes_per_side(), "ab", strict=True)]
+        model = self.build_model(inputs)
+        if model.name != self.model_name:
+            raise FaceswapError(f"Plugin '{self.name}' must name its model '{self.model_name}'.")
+        return model
+
+    def _input_shapes_per_side(self) -> list[Shape]:
+        shape = self.input_shape
+        shapes = list(shape) if isinstance(shape, list) else [shape, shape]
+        if len(shapes) != 2 or any(len(s) != 3 for s in shapes):
+            raise FaceswapError(f"input_shape must be one 3-tuple or two; got {shape!r}.")
+        return [tuple(int(d) for d in s) for s in shapes]
+
+    def _check_loaded(self, model: keras.Model) -> None:
+        names = [t.name for t in model.inputs]
+        expected = self._input_shapes_per_side()
+        actual = [tuple(t.shape[1:]) for t in model.inputs]
+        if len(names) != 2 or actual != expected:
+            raise FaceswapError(
+                f"'{self._io.model_path}' has inputs {actual}, but this '{self.name}' model "
+                f"expects {expected} (were its options changed?). Use the options it was "
+                "created with, or another model folder."
+            )
+
+    @staticmethod
+    def _is_mixed(model: keras.Model) -> bool:
+        from faceswap.plugins.train.model._base.io import iter_layers
+
+        # Input layers always take the global policy when loaded, so only layers with weights
+        # tell how the model was built.
+        return any(layer.dtype_policy.name == "mixed_float16"
+                   for _, layer in iter_layers(model) if layer.weights)
+
+    def _rebuild_for_precision(self, model: keras.Model) -> keras.Model:
+        # Layer dtypes live in the saved config, so a precision switch means building the
+        # network anew under the new policy and copying every weight across by layer name.
+        logger.info("Switching the model to %s precision",
+                    "mixed" if self.config["mixed_precision"] else "full")
+        rebuilt = self._new_model()
+        _, skipped = copy_layer_weights(model, rebuilt)
+        if skipped:
+            raise FaceswapError(f"Could not carry weights over to the new precision: {skipped}")
+        return rebuilt
+
+    def _load_named_layers(self, model: keras.Model, path: Path) -> None:
+        source = load_model_file(path, self.model_name)
+        total: list[str] = []
+        for name in self.load_layers:
+            try:
+                target_part, source_part = model.get_layer(name), source.get_layer(name)
+            except ValueError:
+                logger.warning("Cannot load '%s': not in both models", name)
+                continue
+            loaded, _ = copy_layer_weights(source_part, target_part)
+            total += loaded
+        if not total:
+            raise FaceswapError(
+                f"No weights could be loaded from '{path}' into {self.load_layers}: the layers "
+                "differ in name or shape. Check it is a model of the same type and options."
+            )
+        logger.info("Loaded weights of %d layers from '%s'", len(total), path)
+
+    def _set_trainable(self, model: keras.Model) -> None:
+        for layer in model.layers:
+            layer.trainable = True
+        if self._freeze:
+            for name in self.freeze_layers:
+                model.get_layer(name).trainable = False
+            logger.info("Frozen: %s", ", ".join(self.freeze_layers))
+
+    def _losses(self) -> list[Any]:
+        from faceswap.lib.model.losses import FaceLoss, MaskLoss
+
+        cfg = self.config
+        slots = [(cfg["loss_function"], 1.0)] + [
+            (cfg[f"loss_function_{i}"], cfg[f"loss_weight_{i}"] / 100.0) for i in (2, 3, 4)
+        ]
+        face = FaceLoss(
+            slots=slots,
+            mask_channels=self.mask_channels,
+            penalized=cfg["penalized_mask_loss"] and cfg["mask_type"] != "none",
+            eye_multiplier=cfg["eye_multiplier"],
+            mouth_multiplier=cfg["mouth_multiplier"],
+        )
+        per_side = [face]
+        if cfg["learn_mask"]:
+            # The face mask is the first mask channel of the shared target (see mask_channels).
+            per_side.append(MaskLoss(cfg["mask_loss_function"], channel=3))
+        return per_side * 2
+
+    def _compile(self) -> None:
+        # XLA made this model ~3x slower on CPU under TensorFlow; JAX always compiles.
+        jit = keras.backend.backend() == "jax"
+        self.model.compile(
+            optimizer=settings.make_optimizer(self.config), loss=self._losses(), jit_compile=jit
+        )
+
+    def _inference_model(self, model: keras.Model) -> keras.Model:
+        # A → B feeds face A through the shared encoder and decoder B, i.e. the graph from input
+        # B to the B outputs; a functional sub-graph keeps only the layers on that path.
+        side = 0 if self._swap else 1
+        per_side = len(model.outputs) // 2
+        outputs = model.outputs[side * per_side:(side + 1) * per_side]
+        return keras.Model(
+            model.inputs[side], outputs if len(outputs) > 1 else outputs[0],
+            name=f"{self.model_name}_inference",
+        )
+
+    def _require_model(self) -> keras.Model:
+        if self.model is None:
+            raise FaceswapError("The model has not been built yet: call build() first.")
+        return self.model
+
+    # ------------------------------------------------------------------------ training helpers
+    def save(self, is_exit: bool = False) -> float | None:
+        """Save model, optimizer and state (see :meth:`IO.save`)."""
+        return self._io.save(is_exit=is_exit)
+
+    @staticmethod
+    def split_outputs(outputs: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+        """Split the flat output list into the A outputs and the B outputs."""
+        half = len(outputs) // 2
+        return list(outputs[:half]), list(outputs[half:])

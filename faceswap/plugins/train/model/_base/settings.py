@@ -1,0 +1,76 @@
+"""Precision policy and distribution strategy: the backend-specific corner of ModelBase."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+import keras
+
+logger = logging.getLogger(__name__)
+
+
+def set_precision(mixed: bool) -> None:
+    """Set Keras' global dtype policy before a model is built or rebuilt."""
+    keras.mixed_precision.set_dtype_policy("mixed_float16" if mixed else "float32")
+
+
+def get_strategy(distributed: bool) -> Any:
+    """The strategy whose ``scope()`` models are built in.
+
+    TensorFlow: ``MirroredStrategy`` over every GPU (or every logical CPU device when there is no
+    GPU, which is how the tests exercise it), else TF's default strategy. JAX: Keras' own data
+    parallel distribution. Other backends: no strategy.
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        if not distributed:
+            return tf.distribute.get_strategy()
+        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+        strategy = tf.distribute.MirroredStrategy([d.name for d in devices])
+        logger.info("Distributing over %d devices: %s", strategy.num_replicas_in_sync,
+                    ", ".join(d.name for d in devices))
+        return strategy
+    if backend == "jax" and distributed:
+        keras.distribution.set_distribution(keras.distribution.DataParallel())
+    return _NoStrategy()
+
+
+class _NoStrategy:
+    num_replicas_in_sync = 1
+
+    def scope(self) -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext()
+
+
+def make_optimizer(config: dict[str, Any]) -> keras.optimizers.Optimizer:
+    """The Keras optimizer the options describe (wrapped for loss scaling in mixed precision)."""
+    name = config["optimizer"]
+    kwargs: dict[str, Any] = {"learning_rate": config["learning_rate"]}
+    if name != "lion":
+        kwargs["epsilon"] = 10.0 ** config["epsilon_exponent"]
+    if name in ("adam", "adamw", "nadam", "adamax", "lion"):
+        kwargs.update(beta_1=config["beta_1"], beta_2=config["beta_2"])
+    if config["weight_decay"] or name == "adamw":
+        kwargs["weight_decay"] = config["weight_decay"]
+    clipping, value = config["gradient_clipping"], config["clipping_value"]
+    if clipping == "global_norm":
+        kwargs["global_clipnorm"] = value
+    elif clipping == "norm":
+        kwargs["clipnorm"] = value
+    elif clipping == "value":
+        kwargs["clipvalue"] = value
+    if config["gradient_accumulation"] > 1:
+        kwargs["gradient_accumulation_steps"] = config["gradient_accumulation"]
+    classes = {
+        "adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
+        "nadam": keras.optimizers.Nadam, "adamax": keras.optimizers.Adamax,
+        "rmsprop": keras.optimizers.RMSprop, "lion": keras.optimizers.Lion,
+    }
+    optimizer = classes[name](**kwargs)
+    if config["mixed_precision"]:
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer

@@ -1,0 +1,86 @@
+"""Shared fixtures: tiny models so the suite stays fast on 2 CPU cores."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+# A width-reduced, 32 px Original: same topology, ~70k parameters.
+TINY = {"input_size": 32, "base_filters": 8}
+
+
+@pytest.fixture(autouse=True)
+def _float32_policy():
+    """Mixed precision is a process-wide Keras setting: reset it around every test."""
+    yield
+    if "keras" in sys.modules:
+        import keras
+
+        keras.mixed_precision.set_dtype_policy("float32")
+
+
+@pytest.fixture
+def caplog_info(caplog):
+    caplog.set_level(logging.INFO)
+    return caplog
+
+
+def make_original(model_dir, config=None, **kwargs):
+    from faceswap.plugins.train.model.original import Model
+
+    model = Model(model_dir, {**TINY, **(config or {})}, **kwargs)
+    model.build()
+    return model
+
+
+def batch(model, size: int = 2, seed: int = 0):
+    """Random inputs and targets (faces + mask channels) for one train_on_batch."""
+    rng = np.random.default_rng(seed)
+    inputs = [rng.random((size, *shape[1:]), dtype=np.float32) for shape in model.input_shapes]
+    channels = 3 + len(model.mask_channels)
+    targets = []
+    for out_shape in model.output_shapes:
+        target = rng.random((size, *out_shape[1:3], channels), dtype=np.float32)
+        targets.append(target)
+    return inputs, targets
+
+
+def train_steps(model, steps: int = 1, seed: int = 0):
+    losses = []
+    for step in range(steps):
+        inputs, targets = batch(model, seed=seed + step)
+        # train_on_batch returns [total, output losses...]; A's outputs come first.
+        result = np.atleast_1d(model.model.train_on_batch(inputs, targets))
+        per_output = result[1:] if result.size > 1 else result
+        half = len(per_output) // 2
+        losses.append(float(result[0]))
+        model.state.increment()
+        model.add_history(np.array([per_output[:half].sum(), per_output[half:].sum()]))
+    return losses
+
+
+def digest(folder: Path) -> dict[str, str]:
+    """Hash of every file under ``folder``: to prove nothing was changed."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def run_python(code: str, env: dict[str, str] | None = None, timeout: int = 300):
+    """Run ``code`` in a fresh interpreter (own backend / devices); return CompletedProcess."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=full_env,
+        timeout=timeout, cwd=REPO,
+    )
