@@ -1,0 +1,22 @@
+"""README.md's commands: the test command must be the one CI runs."""
+
+import re
+
+from conftest import REPO
+
+
+def _readme_commands() -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"^```bash\n(.+?)\n```", text, flags=re.M)
+
+
+def test_readme_starts_with_two_commands():
+    commands = _readme_commands()
+    assert len(commands) >= 2
+    assert commands[0].startswith('pip install -e ".[cpu]" && faceswap ')
+
+
+def test_ci_runs_the_readme_test_command():
+    test_command = _readme_commands()[1]
+    ci_lines = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert test_command in ci_lines, f"{test_command!r} is not a line of .ci/run"
