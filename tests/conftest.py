@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -17,6 +18,7 @@ SHARED = REPO.parent / "shared"
 
 # A width-reduced, 32 px Original: same topology, ~70k parameters.
 TINY = {"input_size": 32, "base_filters": 8}
+EXTRACT_SIZE = 96
 
 
 @pytest.fixture(autouse=True)
@@ -84,3 +86,43 @@ def run_python(code: str, env: dict[str, str] | None = None, timeout: int = 300)
         [sys.executable, "-c", code], capture_output=True, text=True, env=full_env,
         timeout=timeout, cwd=REPO,
     )
+
+
+def synthetic_frame(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A synthetic 'photo' (160 px) with a drawn face and its 68 landmarks in frame pixels."""
+    from faceswap.lib.align.reference import MEAN_FACE
+
+    angle = np.radians(rng.uniform(-15, 15))
+    scale = rng.uniform(45, 60)
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    points = (MEAN_FACE - 0.5) @ rot.T * scale + 80 + rng.uniform(-6, 6, 2)
+    points += rng.normal(0, 0.6, points.shape)
+    frame = np.empty((160, 160, 3), np.uint8)
+    frame[:] = rng.integers(40, 200, 3)
+    frame = cv2.add(frame, rng.integers(0, 25, frame.shape, dtype=np.uint8))
+    skin = tuple(int(v) for v in rng.integers(90, 230, 3))
+    cv2.fillConvexPoly(frame, cv2.convexHull(np.rint(points).astype(np.int32)), skin)
+    for group in (range(36, 42), range(42, 48), range(48, 60)):
+        hull = cv2.convexHull(np.rint(points[list(group)]).astype(np.int32))
+        cv2.fillConvexPoly(frame, hull, (30, 30, 120))
+    return frame, points
+
+
+def write_extracted_faces(folder: Path, count: int, seed: int = 0, size: int = EXTRACT_SIZE,
+                          prefix: str = "face") -> None:
+    """Faces as `faceswap extract` writes them: head-centred PNGs with landmark metadata."""
+    from faceswap.lib.align.aligned_face import AlignedFace
+    from faceswap.lib.image import write_face_png
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for idx in range(count):
+        frame, points = synthetic_frame(rng)
+        aligned = AlignedFace.from_landmarks(points)
+        face = aligned.crop(frame, size, "head")
+        meta = {
+            "format": "faceswap-face", "version": 1,
+            "face": {"size": size, "centering": "head", "coverage": 1.0,
+                     "aligned_landmarks": aligned.aligned_landmarks(size, "head").tolist()},
+        }
+        write_face_png(folder / f"{prefix}_{idx:03d}.png", face, meta)

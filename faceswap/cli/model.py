@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 
+from faceswap.cli._options import add_option_flag
 from faceswap.lib import model_tools
 
 HELP = "describe a model (parameters, shapes, iterations) or restore it from its backup"
@@ -20,22 +20,11 @@ Examples:
 """
 
 
-def _option(text: str) -> tuple[str, object]:
-    key, _, value = text.partition("=")
-    if not key or not _:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    try:
-        return key, json.loads(value)
-    except json.JSONDecodeError:
-        return key, value
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("summary", "restore"))
     parser.add_argument("-m", "--model-dir", required=True, help="The model folder.")
     parser.add_argument("-t", "--trainer", help="Model plugin (default: the one in MODEL_DIR).")
-    parser.add_argument("-O", "--option", action="append", type=_option, default=[],
-                        metavar="KEY=VALUE", help="A training option for a new model.")
+    add_option_flag(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,82 @@
+"""The Original model's compiled train step on every installed Keras backend, one line each.
+
+Each backend runs in its own process (Keras binds its backend at import). The step is what
+`faceswap train` compiles: ModelBase's optimizer and default losses (SSIM + MSE with face, eye
+and mouth masks), batch 16 per side, random 64 px faces.
+
+    python bench/backends.py [--batch 16] [--steps 5] [--backends tensorflow,jax,torch]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+
+CHILD = r"""
+import sys, time, tempfile
+import numpy as np
+sys.path.insert(0, {repo!r})
+from faceswap.plugins.train.model.original import Model
+import keras
+keras.utils.set_random_seed(0)
+model = Model(tempfile.mkdtemp(), {config!r})
+model.build()
+rng = np.random.default_rng(0)
+inputs = [rng.random((BATCH, 64, 64, 3), dtype=np.float32) for _ in range(2)]
+channels = 3 + len(model.mask_channels)
+targets = [rng.random((BATCH, 64, 64, channels), dtype=np.float32) for _ in range(2)]
+for _ in range(2):
+    model.model.train_on_batch(inputs, targets)
+start = time.perf_counter()
+for _ in range(STEPS):
+    model.model.train_on_batch(inputs, targets)
+elapsed = time.perf_counter() - start
+print(f"RESULT {{BATCH * STEPS / elapsed:.2f}} {{elapsed / STEPS:.3f}}")
+"""
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--backends", default="tensorflow,jax,torch")
+    parser.add_argument("--mixed", action="store_true", help="mixed_float16 (GPU)")
+    args = parser.parse_args()
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    modules = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+    for backend in args.backends.split(","):
+        if importlib.util.find_spec(modules[backend]) is None:
+            print(f"backends: {backend}: not installed")
+            continue
+        code = CHILD.format(repo=repo, config={"mixed_precision": args.mixed}).replace(
+            "BATCH", str(args.batch)).replace("STEPS", str(args.steps))
+        with tempfile.TemporaryDirectory():
+            result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                    env={**os.environ, "KERAS_BACKEND": backend})
+        lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT")]
+        if not lines:
+            print(f"backends: {backend}: failed: {result.stderr.strip().splitlines()[-1:]}")
+            continue
+        rate, step = lines[-1].split()[1:]
+        print(f"backends: {backend}: {rate} examples/s per side ({step} s/step, Original, batch "
+              f"{args.batch} per side, 64 px, default losses{', mixed' if args.mixed else ''}; "
+              f"{cpu_name()}, {os.cpu_count()} cores)")
+
+
+if __name__ == "__main__":
+    main()
