@@ -330,3 +330,27 @@ def test_unknown_option(tmp_path):
 def test_option_out_of_range(tmp_path):
     with pytest.raises(FaceswapError, match="outside its range"):
         Model(tmp_path / "m", {"coverage": 10})
+
+
+@pytest.mark.parametrize("optimizer", ["adamw", "nadam", "adamax", "rmsprop", "lion"])
+def test_every_optimizer_trains(tmp_path, optimizer):
+    model = make_original(tmp_path / "m", {"optimizer": optimizer})
+    assert type(model.model.optimizer).__name__.lower() == optimizer
+    assert np.isfinite(train_steps(model, 1)[0])
+
+
+def test_gradient_accumulation_applies_every_n_steps(tmp_path):
+    model = make_original(tmp_path / "m", {"gradient_accumulation": 2})
+    decoder = model.model.get_layer("decoder_a")
+    start = [w.copy() for w in decoder.get_weights()]
+    train_steps(model, 1)
+    assert all(np.array_equal(a, b) for a, b in zip(start, decoder.get_weights(), strict=True))
+    train_steps(model, 1, seed=1)
+    assert any(not np.array_equal(a, b) for a, b in zip(start, decoder.get_weights(),
+                                                        strict=True))
+
+
+def test_global_norm_clipping_is_configured(tmp_path):
+    model = make_original(tmp_path / "m", {"gradient_clipping": "global_norm",
+                                           "clipping_value": 0.5})
+    assert model.model.optimizer.global_clipnorm == 0.5

@@ -70,7 +70,13 @@ def make_optimizer(config: dict[str, Any]) -> keras.optimizers.Optimizer:
         "nadam": keras.optimizers.Nadam, "adamax": keras.optimizers.Adamax,
         "rmsprop": keras.optimizers.RMSprop, "lion": keras.optimizers.Lion,
     }
-    optimizer = classes[name](**kwargs)
+    optimizer_class = classes[name]
+    if clipping == "autoclip":
+        from faceswap.lib.model.autoclip import with_autoclip
+
+        # Upstream's convention: the percentile is clipping_value x 10 (default: 10th).
+        optimizer_class = with_autoclip(optimizer_class, min(100.0, value * 10))
+    optimizer = optimizer_class(**kwargs)
     if config["mixed_precision"]:
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
