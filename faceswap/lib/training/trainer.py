@@ -209,10 +209,11 @@ def train(
                     done -= 1
                     stopped = True
                     break
+                # Timed from the batch fetch: a starving feeder shows up in examples/s.
+                tick = time.perf_counter()
                 inputs, targets = next(feeder)
                 if options.warmup and done <= options.warmup:
                     model.model.optimizer.learning_rate.assign(base_lr * done / options.warmup)
-                tick = time.perf_counter()
                 result = model.model.train_on_batch(
                     inputs, _targets_per_output(model, targets))
                 step_times.append(time.perf_counter() - tick)
