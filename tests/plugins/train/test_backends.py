@@ -66,3 +66,33 @@ def np_isfinite(text):
     import math
 
     return math.isfinite(float(text))
+
+
+def test_multi_worker_strategy_from_tf_config(tmp_path):
+    import json
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = {"cluster": {"worker": [f"127.0.0.1:{port}"]}, "task": {"type": "worker",
+                                                                      "index": 0}}
+    result = run_python(SCRIPT.format(folder=str(tmp_path / "m"), distributed=True) +
+                        "\nprint('strategy', type(model.strategy).__name__)",
+                        env={"TF_CONFIG": json.dumps(config)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    values = _values(result.stdout)
+    # tf.distribute.MultiWorkerMirroredStrategy's class is CollectiveAllReduceStrategy.
+    assert values["strategy"] in ("MultiWorkerMirroredStrategy", "CollectiveAllReduceStrategy")
+    assert values["iterations"] == "1"  # worker 0 is the chief: it saved
+
+
+def test_only_the_chief_saves(monkeypatch):
+    from faceswap.plugins.train.model._base.settings import is_chief
+
+    monkeypatch.setenv("TF_CONFIG", '{"task": {"type": "worker", "index": 1}}')
+    assert not is_chief()
+    monkeypatch.setenv("TF_CONFIG", '{"task": {"type": "worker", "index": 0}}')
+    assert is_chief()
+    monkeypatch.delenv("TF_CONFIG")
+    assert is_chief()

@@ -184,6 +184,11 @@ class IO:
         plugin = self._plugin
         state = plugin.state
         average = float(np.mean(self.history)) if self.history else None
+        from faceswap.plugins.train.model._base.settings import is_chief
+
+        if not is_chief():  # in a multi-machine cluster only worker 0 writes the shared folder
+            self.history.clear()
+            return average
         improved = False
         if average is not None:
             if state.lowest_avg_loss is None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import os
 from typing import Any
 
 import keras
@@ -19,9 +21,10 @@ def set_precision(mixed: bool) -> None:
 def get_strategy(distributed: bool) -> Any:
     """The strategy whose ``scope()`` models are built in.
 
-    TensorFlow: ``MirroredStrategy`` over every GPU (or every logical CPU device when there is no
-    GPU, which is how the tests exercise it), else TF's default strategy. JAX: Keras' own data
-    parallel distribution. Other backends: no strategy.
+    TensorFlow: ``MultiWorkerMirroredStrategy`` when ``TF_CONFIG`` describes a cluster, else
+    ``MirroredStrategy`` over every GPU (or every logical CPU device when there is no GPU, which
+    is how the tests exercise it), else TF's default strategy. JAX: Keras' own data parallel
+    distribution. Other backends: no strategy.
     """
     backend = keras.backend.backend()
     if backend == "tensorflow":
@@ -29,6 +32,11 @@ def get_strategy(distributed: bool) -> Any:
 
         if not distributed:
             return tf.distribute.get_strategy()
+        if os.environ.get("TF_CONFIG"):
+            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+            logger.info("Multi-worker training: %d replicas (task %s)",
+                        strategy.num_replicas_in_sync, _task())
+            return strategy
         devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
         strategy = tf.distribute.MirroredStrategy([d.name for d in devices])
         logger.info("Distributing over %d devices: %s", strategy.num_replicas_in_sync,
@@ -37,6 +45,26 @@ def get_strategy(distributed: bool) -> Any:
     if backend == "jax" and distributed:
         keras.distribution.set_distribution(keras.distribution.DataParallel())
     return _NoStrategy()
+
+
+def _tf_config() -> dict[str, Any]:
+    try:
+        config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    except ValueError:
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def _task() -> dict[str, Any]:
+    return dict(_tf_config().get("task") or {})
+
+
+def is_chief() -> bool:
+    """Whether this process writes the model files: the chief, else worker 0 of the cluster."""
+    config, task = _tf_config(), _task()
+    if "chief" in (config.get("cluster") or {}):
+        return task.get("type") == "chief"
+    return task.get("type", "worker") == "worker" and int(task.get("index", 0)) == 0
 
 
 class _NoStrategy:

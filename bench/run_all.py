@@ -1,0 +1,91 @@
+"""Run every benchmark in bench/ and rewrite the results table in docs/benchmarks.md.
+
+Each bench script prints one or more result lines of the form ``<name>: <result>``. The table
+between the ``bench:start`` and ``bench:end`` markers is replaced with those lines, the date
+and the machine; everything else in the document (the analysis) is kept.
+
+    python bench/run_all.py [--only train_speed,backends] [--dry-run]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+DOC = BENCH.parent / "docs" / "benchmarks.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}"
+
+
+def run(script: Path) -> list[str]:
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            cwd=BENCH.parent)
+    prefix = f"{script.stem}:"
+    lines = [line.strip() for line in result.stdout.splitlines() if line.startswith(prefix)]
+    if result.returncode or not lines:
+        tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        return [f"{script.stem}: FAILED ({tail[:200]})"]
+    return lines
+
+
+def render(rows: list[tuple[str, str]]) -> str:
+    date = datetime.date.today().isoformat()
+    table = ["| script | result |", "|---|---|"]
+    table += [f"| `bench/{name}.py` | {line.replace('|', '/')} |" for name, line in rows]
+    return "\n".join([START, f"Measured {date} on {machine()}.", "", *table, END])
+
+
+def rewrite(doc: str, block: str) -> str:
+    if START in doc and END in doc:
+        return re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, doc,
+                      flags=re.S)
+    return doc.rstrip() + "\n\n" + block + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="comma-separated script names")
+    parser.add_argument("--dry-run", action="store_true", help="print, do not write the doc")
+    args = parser.parse_args()
+    scripts = sorted(p for p in BENCH.glob("*.py") if p.stem not in ("run_all",)
+                     and not p.stem.startswith("_"))
+    if args.only:
+        wanted = set(args.only.split(","))
+        scripts = [p for p in scripts if p.stem in wanted]
+    rows = []
+    for script in scripts:
+        print(f"running {script.name}...", flush=True)
+        for line in run(script):
+            print(line, flush=True)
+            rows.append((script.stem, line))
+    block = render(rows)
+    if args.dry_run:
+        print(block)
+        return
+    DOC.parent.mkdir(exist_ok=True)
+    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    DOC.write_text(rewrite(current, block), encoding="utf-8")
+    print(f"updated {DOC}")
+
+
+if __name__ == "__main__":
+    main()
