@@ -17,6 +17,11 @@ from typing import Any
 
 from faceswap.lib.errors import FaceswapError
 
+# mkstemp creates 0600 files; finished files get the permissions a plain open() would give.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+_FILE_MODE = 0o666 & ~_UMASK
+
 
 def _fsync_dir(folder: Path) -> None:
     # The rename is only durable once the directory entry is on disk.
@@ -66,6 +71,7 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, target)
         _fsync_dir(target.parent)
     except BaseException as err:

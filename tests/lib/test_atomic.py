@@ -48,3 +48,15 @@ def test_check_writable_refuses_a_file(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(FaceswapError, match="Cannot write to folder"):
         atomic.check_writable(tmp_path / "f" / "sub")
+
+
+def test_files_get_normal_permissions(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        target = tmp_path / "out.png"
+        atomic.write_bytes(target, b"x")
+        assert target.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(umask)
