@@ -126,3 +126,55 @@ def write_extracted_faces(folder: Path, count: int, seed: int = 0, size: int = E
                      "aligned_landmarks": aligned.aligned_landmarks(size, "head").tolist()},
         }
         write_face_png(folder / f"{prefix}_{idx:03d}.png", face, meta)
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: int = 10, audio: bool = True) -> None:
+    """An H.264 mp4 of ``frames`` (BGR uint8), with a quiet AAC track when ``audio``."""
+    import av
+
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=fps)
+        video.height, video.width = frames[0].shape[:2]
+        video.pix_fmt = "yuv420p"
+        video.options = {"crf": "12"}
+        sound = container.add_stream("aac", rate=16000) if audio else None
+        if sound is not None:
+            sound.layout = "mono"
+        for frame in frames:
+            for packet in video.encode(av.VideoFrame.from_ndarray(frame, format="bgr24")):
+                container.mux(packet)
+        for packet in video.encode():
+            container.mux(packet)
+        if sound is not None:
+            samples = int(16000 * len(frames) / fps)
+            tone = (0.1 * np.sin(np.arange(samples) / 16000 * 2 * np.pi * 440)).astype(np.float32)
+            for start in range(0, samples, 1024):
+                chunk = tone[start:start + 1024]
+                frame = av.AudioFrame.from_ndarray(chunk[None], format="flt", layout="mono")
+                frame.sample_rate = 16000
+                frame.pts = start
+                for packet in sound.encode(frame):
+                    container.mux(packet)
+            for packet in sound.encode():
+                container.mux(packet)
+
+
+def make_alignments(frames: dict[str, tuple[tuple[int, int], list[np.ndarray]]]):
+    """An Alignments object for frames ``{key: ((height, width), [landmarks, ...])}``."""
+    from faceswap.lib.align.aligned_face import AlignedFace
+    from faceswap.lib.alignments import Alignments, Face, Frame
+
+    table = {}
+    for key, (dims, faces) in frames.items():
+        entries = []
+        for index, landmarks in enumerate(faces):
+            aligned = AlignedFace.from_landmarks(landmarks)
+            x, y = landmarks.min(axis=0)
+            w, h = landmarks.max(axis=0) - landmarks.min(axis=0)
+            entries.append(Face(
+                index=index, box=(int(x), int(y), int(w), int(h)), score=1.0,
+                landmarks=landmarks.astype(np.float32), matrix=aligned.legacy,
+                pose={"yaw": aligned.pose.yaw, "pitch": aligned.pose.pitch,
+                      "roll": aligned.pose.roll}))
+        table[key] = Frame(dims=dims, faces=entries)
+    return Alignments(frames=table)

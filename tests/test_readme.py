@@ -13,7 +13,7 @@ def _readme_commands() -> list[str]:
 def test_readme_starts_with_two_commands():
     commands = _readme_commands()
     assert len(commands) >= 2
-    assert commands[0].startswith('pip install -e ".[cpu]" && faceswap ')
+    assert commands[0] == 'pip install -e ".[cpu]" && faceswap demo'
 
 
 def test_ci_runs_the_readme_test_command():

@@ -1,20 +1,118 @@
-"""`faceswap convert` (planned: issue #6)."""
+"""`faceswap convert`: swap person A's face for person B's in images or a video."""
 
-from faceswap.cli._planned import accept_anything, not_ready
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from faceswap.cli._options import option_pair
 
 HELP = "swap person A's face for person B's in images or a video, using a trained model"
 DESCRIPTION = """\
-For every frame: cut out each face found by extract, run it through the model's encoder and
-decoder B, mask it, match its colour, blend it back and write images or a video that keeps the
-original timing and audio. Every output is tagged as containing synthetic faces.
+For every frame: cut out each face found by `faceswap extract`, run it through the model's
+encoder and decoder B, mask it, match its colour, blend it back and write images or a video
+that keeps the original timing and audio. Every output is tagged as containing synthetic faces
+(read the tag with `faceswap provenance FILE`). Output is written under a temporary name and
+renamed only when complete, so an interrupted run never leaves a broken file.
 
-Planned: faceswap convert -i INPUT -o OUTPUT -m MODEL_DIR [-al ALIGNMENTS] [-M MASK] [-c COLOR]
+Examples:
+  faceswap convert -i alice.mp4 -o alice_as_bob.mp4 -m models/alice_bob
+  faceswap convert -i photos/ -o swapped/ -m models/alice_bob -c color-transfer -M components
+  faceswap convert -i alice.mp4 -o part.mp4 -m models/alice_bob -R 100-250 -k
 """
 
 
-def configure(parser):
-    accept_anything(parser)
+def _frame_range(text: str) -> tuple[int, int]:
+    start, sep, end = text.partition("-")
+    try:
+        first, last = int(start), int(end) if sep else int(start)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected START-END frame numbers, got {text!r}") \
+            from None
+    if first < 0 or last < first:
+        raise argparse.ArgumentTypeError(f"bad frame range {text!r}")
+    return first, last
 
 
-def run(args):
-    return not_ready("convert", 6)
+def configure(parser: argparse.ArgumentParser) -> None:
+    from faceswap.lib.registry import list_plugins
+
+    parser.add_argument("-i", "--input", required=True, type=Path,
+                        help="A video, an image or a folder of images (person A).")
+    parser.add_argument("-o", "--output", required=True, type=Path,
+                        help="Output video file (video writer) or folder (other writers).")
+    parser.add_argument("-m", "--model-dir", required=True, type=Path,
+                        help="Folder of the trained model.")
+    parser.add_argument("-al", "-p", "--alignments", type=Path,
+                        help="Alignments file (default: <input>_alignments.json beside it).")
+    parser.add_argument("-M", "--mask-type", default="extended",
+                        choices=("extended", "components", "none", "predicted"),
+                        help="Mask to blend with (default extended; predicted needs learn_mask).")
+    parser.add_argument("--mask-blur", default="normalized",
+                        choices=("normalized", "gaussian", "none"), help="Mask edge blur.")
+    parser.add_argument("--erosion", type=float, default=0.0,
+                        help="Shrink (positive %%) or grow (negative) the mask.")
+    parser.add_argument("-c", "--color-adjustment", default="avg-color",
+                        choices=list_plugins("color"), help="Colour matching (default avg-color).")
+    parser.add_argument("-w", "--writer", choices=list_plugins("writer"),
+                        help="Output writer (default: video for video input, else images).")
+    parser.add_argument("-O", "--writer-option", action="append", type=option_pair, default=[],
+                        metavar="KEY=VALUE",
+                        help="Writer option, e.g. -O crf=18 -O preset=slow -O format=jpg.")
+    parser.add_argument("-s", "--swap-model", action="store_true",
+                        help="Swap the other way: B's faces get A's (decoder A).")
+    parser.add_argument("-R", "--frame-ranges", nargs="+", type=_frame_range,
+                        metavar="START-END", help="Only convert these frames (0-based).")
+    parser.add_argument("-k", "--keep-unchanged", action="store_true",
+                        help="With -R, write the other frames unchanged instead of dropping them.")
+    parser.add_argument("-S", "--face-scale", type=float, default=0.0,
+                        help="Grow or shrink the swapped face by this %% (-10 to 10).")
+    parser.add_argument("-bs", "--batch-size", type=int,
+                        help="Faces per prediction batch (default: the model's convert_batchsize).")
+    parser.add_argument("-j", "--jobs", type=int, default=0,
+                        help="Threads patching frames (0: 2).")
+    parser.add_argument("-T", "--on-the-fly", action="store_true",
+                        help="Extract faces now when there is no alignments file.")
+    parser.add_argument("-r", "--reference-video", type=Path,
+                        help="For image input: the video whose audio and fps to use.")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from faceswap.lib.blend import MaskSettings
+    from faceswap.lib.convert import ConvertOptions, convert
+    from faceswap.lib.errors import FaceswapError
+
+    if not -10 <= args.face_scale <= 10:
+        raise FaceswapError("-S/--face-scale must be between -10 and 10 (%).")
+    options = ConvertOptions(
+        input=args.input, output=args.output, model_dir=args.model_dir,
+        alignments=args.alignments, mask=args.mask_type,
+        mask_settings=MaskSettings(type=args.mask_blur, erosion=args.erosion),
+        color=args.color_adjustment, writer=args.writer,
+        writer_options=dict(args.writer_option), swap=args.swap_model,
+        frame_ranges=args.frame_ranges, keep_unchanged=args.keep_unchanged,
+        face_scale=args.face_scale, batch_size=args.batch_size, jobs=args.jobs,
+        on_the_fly=args.on_the_fly, reference_video=args.reference_video,
+    )
+    bar = tqdm(unit="frame", desc="Converting", dynamic_ncols=True)
+
+    def progress(done: int, total: int) -> None:
+        if total and bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        summary = convert(options, progress)
+    finally:
+        bar.close()
+    print(f"Converted {summary.frames} frames in {summary.seconds:.1f} s "
+          f"({summary.fps:.1f} frames/s): {summary.faces_swapped} faces swapped in "
+          f"{summary.frames_swapped} frames, {summary.frames_without_face} frames without a face, "
+          f"{summary.frames_written} frames written.")
+    for path in summary.outputs[:5]:
+        print(f"Wrote {path}")
+    if len(summary.outputs) > 5:
+        print(f"... and {len(summary.outputs) - 5} more in {args.output}")
+    return 0

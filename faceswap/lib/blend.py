@@ -1,0 +1,281 @@
+"""The convert mask: which pixels of the swapped face are pasted over the frame, and how softly.
+
+Every function works in the aligned face's pixel space at the model's output size and returns a
+float32 (S, S, 1) mask in [0, 1]. The steps follow upstream faceswap's ``mask_blend``:
+
+1. the source mask: a landmark hull (``extended``, ``components``), the model's learned mask
+   (``predicted``) or all ones (``none``);
+2. thresholding: values within ``threshold`` % of 0 or 1 snap to 0 or 1, which removes the
+   anti-aliased halo and near-white noise before the blur spreads them;
+3. a multi-pass blur (``normalized`` box or ``gaussian``), each pass with a smaller kernel so
+   the edge gets a wide, smooth falloff without washing out the interior;
+4. optional erosion / dilation, in the centre or from one side only;
+5. ``min`` with the box mask, so the patch always fades to exactly zero before its own edge and
+   no seam shows where the warped square ends.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from faceswap.lib.align.masks import landmark_mask
+from faceswap.lib.errors import FaceswapError
+
+MASK_KINDS = ("extended", "components", "none", "predicted")
+BLUR_TYPES = ("normalized", "gaussian", "none")
+
+# Each further blur pass uses the previous kernel times this: a gaussian is already soft at its
+# edge so it shrinks slowly; a box blur needs a faster shrink to round off its linear ramps.
+_PASS_FACTOR = {"gaussian": 0.8, "normalized": 0.5}
+# kernel_size is given in pixels of a 128 px mask (upstream stores masks at 128 px), so the
+# same setting blends the same fraction of the face at any model output size.
+_KERNEL_REFERENCE_SIZE = 128
+_BOX_BLUR_PERCENT = 6.0
+
+
+class MaskError(FaceswapError, ValueError):
+    """A bad mask request: a ValueError for callers, a clean message for the CLI."""
+
+
+@dataclass(frozen=True)
+class MaskSettings:
+    """How the convert mask is blurred, thresholded and eroded (upstream ``[mask.mask_blend]``).
+
+    ``kernel_size`` is the first blur kernel's diameter in pixels of a 128 px mask; ``threshold``
+    and the erosions are percentages. Erosions are a % of the mask radius ``sqrt(sum(mask)) / 2``
+    (so they scale with the face, not the patch); positive shrinks, negative grows.
+    """
+
+    type: str = "normalized"
+    kernel_size: int = 3
+    passes: int = 4
+    threshold: float = 4.0
+    erosion: float = 0.0
+    erosion_top: float = 0.0
+    erosion_bottom: float = 0.0
+    erosion_left: float = 0.0
+    erosion_right: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.type not in BLUR_TYPES:
+            raise MaskError(
+                f"Unknown mask blur type '{self.type}'. Choose one of: {', '.join(BLUR_TYPES)}."
+            )
+        if int(self.kernel_size) < 1:
+            raise MaskError(f"Mask blur kernel_size must be at least 1, got {self.kernel_size}.")
+        if int(self.passes) < 1:
+            raise MaskError(f"Mask blur passes must be at least 1, got {self.passes}.")
+        if not 0.0 <= float(self.threshold) < 50.0:
+            raise MaskError(f"Mask threshold must be in [0, 50) %, got {self.threshold}.")
+        for name in ("erosion", "erosion_top", "erosion_bottom", "erosion_left", "erosion_right"):
+            value = float(getattr(self, name))
+            if not -100.0 <= value <= 100.0:
+                raise MaskError(f"Mask {name} must be between -100 and 100 %, got {value}.")
+
+    @property
+    def erodes(self) -> bool:
+        """Whether any erosion or dilation is asked for."""
+        return any(
+            (self.erosion, self.erosion_top, self.erosion_bottom,
+             self.erosion_left, self.erosion_right)
+        )
+
+
+DEFAULT_SETTINGS = MaskSettings()
+
+
+def _as_mask(mask: np.ndarray) -> np.ndarray:
+    """A float32 (H, W) copy of a (H, W) or (H, W, 1) mask; uint8 masks are scaled from 255."""
+    array = np.asarray(mask)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.ndim != 2:
+        raise MaskError(f"expected a (H, W) or (H, W, 1) mask, got shape {np.shape(mask)}")
+    if array.dtype == np.uint8:
+        return array.astype(np.float32) / 255.0
+    return np.array(array, dtype=np.float32, copy=True)
+
+
+def _odd(value: float) -> int:
+    """The odd kernel size OpenCV needs, rounding ``value`` down then up to odd, at least 1."""
+    size = max(1, int(value))
+    return size if size % 2 else size + 1
+
+
+def threshold_mask(mask: np.ndarray, threshold: float) -> np.ndarray:
+    """``mask`` (H, W, 1) with values below ``threshold`` % set to 0 and above 100 - it to 1."""
+    out = _as_mask(mask)
+    if threshold > 0:
+        limit = threshold / 100.0
+        out[out < limit] = 0.0
+        out[out > 1.0 - limit] = 1.0
+    return out[..., None]
+
+
+def blur_mask(mask: np.ndarray, settings: MaskSettings = DEFAULT_SETTINGS) -> np.ndarray:
+    """``mask`` blurred in ``settings.passes`` passes of ``settings.type``; (H, W, 1) float32.
+
+    The first kernel is ``kernel_size`` scaled from a 128 px mask to this one (masks smaller
+    than 128 px are blurred at 128 px and scaled back); each further pass multiplies it by 0.8
+    (gaussian) or 0.5 (normalized box), kept odd. Type ``none`` returns the
+    mask unchanged. Values stay in [0, 1] because both blurs are normalised averages.
+    """
+    out = _as_mask(mask)
+    if settings.type == "none":
+        return out[..., None]
+    height, width = out.shape
+    longest = max(height, width)
+    if longest < _KERNEL_REFERENCE_SIZE:
+        # Below 128 px the scaled kernel would round to 1 px (no blur at all for a 64 px model
+        # at the default 3), so blur at 128 px and scale back down, as upstream effectively
+        # does by blurring its 128 px stored masks before resizing them.
+        scale = _KERNEL_REFERENCE_SIZE / longest
+        work = (max(1, round(width * scale)), max(1, round(height * scale)))
+        blurred = blur_mask(cv2.resize(out, work, interpolation=cv2.INTER_LINEAR), settings)
+        out = cv2.resize(blurred[..., 0], (width, height), interpolation=cv2.INTER_AREA)
+        return np.clip(out, 0.0, 1.0)[..., None]
+    kernel = _odd(settings.kernel_size * longest / _KERNEL_REFERENCE_SIZE)
+    for _ in range(int(settings.passes)):
+        if kernel > 1:  # a 1 px kernel is the identity: skip the call
+            if settings.type == "gaussian":
+                # sigma 0: OpenCV derives it from the kernel size, as upstream does.
+                out = cv2.GaussianBlur(out, (kernel, kernel), 0)
+            else:
+                out = cv2.blur(out, (kernel, kernel))
+        kernel = _odd(kernel * _PASS_FACTOR[settings.type])
+    return np.clip(out, 0.0, 1.0)[..., None]
+
+
+def _kernel_length(percent: float, radius: float) -> int:
+    """Kernel length in px for an erosion of ``percent`` of ``radius``; 0 means nothing to do."""
+    return round(abs(percent) / 100.0 * radius)
+
+
+def erode_mask(mask: np.ndarray, settings: MaskSettings = DEFAULT_SETTINGS) -> np.ndarray:
+    """``mask`` eroded (positive %) or dilated (negative %) as ``settings`` asks; (H, W, 1).
+
+    ``erosion`` uses an ellipse kernel of that many % of the mask radius, so the whole outline
+    moves evenly. Each side uses a 1 px wide line kernel anchored at one end, so only that edge
+    moves: e.g. eroding the top keeps a pixel only if the pixels above it are inside too.
+    Kernel sizes are all taken from the mask as it came in, so the order of the steps does not
+    change how far each edge moves.
+    """
+    out = _as_mask(mask)
+    if not settings.erodes:
+        return out[..., None]
+    radius = math.sqrt(float(out.sum())) / 2.0
+    if radius == 0:
+        return out[..., None]
+
+    steps: list[tuple[float, np.ndarray, tuple[int, int]]] = []
+    size = _kernel_length(settings.erosion, radius)
+    if size > 0:
+        ellipse = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+        steps.append((settings.erosion, ellipse, (-1, -1)))
+    # (percent, vertical kernel?, anchor at the far end when eroding?). The anchor (x, y) is the
+    # kernel cell that lands on the output pixel, so an anchor at the kernel's last cell makes
+    # it look back (up / left) and one at its first cell makes it look forward (down / right).
+    # Dilation spreads the other way round, so the anchor flips.
+    sides = (
+        (settings.erosion_top, True, True),
+        (settings.erosion_bottom, True, False),
+        (settings.erosion_left, False, True),
+        (settings.erosion_right, False, False),
+    )
+    for percent, vertical, look_back in sides:
+        size = _kernel_length(percent, radius)
+        if size == 0:
+            continue
+        kernel = np.ones((size, 1) if vertical else (1, size), dtype=np.uint8)
+        far = look_back if percent > 0 else not look_back
+        offset = size - 1 if far else 0
+        steps.append((percent, kernel, (0, offset) if vertical else (offset, 0)))
+
+    for percent, kernel, anchor in steps:
+        operation = cv2.erode if percent > 0 else cv2.dilate
+        out = operation(out, kernel, anchor=anchor, iterations=1)
+    return np.clip(out, 0.0, 1.0)[..., None]
+
+
+def box_mask(size: int, blur: bool = True) -> np.ndarray:
+    """An (S, S, 1) mask of ones with a zero border ``size // 32 + 1`` px wide.
+
+    With ``blur`` the box is gaussian-blurred with a kernel radius of 6 % of its diameter, then
+    rescaled so the outermost ring of pixels is exactly 0 again (the blur's tail would leave a
+    few % there, which shows as a faint seam where the warped patch ends) and the centre is 1.
+    """
+    return _box_mask(int(size), bool(blur)).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _box_mask(size: int, blur: bool) -> np.ndarray:
+    """box_mask, cached: convert needs the same box for every face. Read-only, never handed out."""
+    edge = size // 32 + 1
+    box = np.zeros((size, size), dtype=np.float32)
+    box[edge:-edge, edge:-edge] = 1.0
+    if blur and box.any():
+        diameter = math.sqrt(float(box.sum()))
+        kernel = 2 * round(max(1.0, diameter * _BOX_BLUR_PERCENT / 100.0)) + 1
+        # Zero outside the patch: there is no face beyond its edge to blur in.
+        box = cv2.GaussianBlur(box, (kernel, kernel), 0, borderType=cv2.BORDER_CONSTANT)
+        ring = max(box[0].max(), box[-1].max(), box[:, 0].max(), box[:, -1].max())
+        top = box.max()
+        if top > ring:
+            box = (box - ring) / (top - ring)
+        box = np.clip(box, 0.0, 1.0)
+    box = box[..., None]
+    box.flags.writeable = False
+    return box
+
+
+def _source_mask(
+    kind: str, size: int, landmarks: np.ndarray | None, predicted: np.ndarray | None
+) -> np.ndarray:
+    """The unprocessed (S, S) float32 mask of ``kind``."""
+    if kind == "none":
+        return np.ones((size, size), dtype=np.float32)
+    if kind == "predicted":
+        if predicted is None:
+            raise MaskError(
+                "The 'predicted' mask needs the model's learned mask, but none was given. "
+                "Train with learn_mask enabled, or choose another mask type."
+            )
+        mask = _as_mask(predicted)
+        if mask.shape != (size, size):
+            interpolation = cv2.INTER_AREA if mask.shape[0] > size else cv2.INTER_CUBIC
+            mask = cv2.resize(mask, (size, size), interpolation=interpolation)
+        return np.clip(mask, 0.0, 1.0)
+    if kind in ("extended", "components"):
+        if landmarks is None:
+            raise MaskError(f"The '{kind}' mask needs the face's 68 landmarks at size {size}.")
+        return landmark_mask(landmarks, size, kind).astype(np.float32) / 255.0
+    raise MaskError(f"Unknown mask type '{kind}'. Choose one of: {', '.join(MASK_KINDS)}.")
+
+
+def convert_mask(
+    kind: str,
+    size: int,
+    *,
+    landmarks: np.ndarray | None = None,
+    predicted: np.ndarray | None = None,
+    settings: MaskSettings = DEFAULT_SETTINGS,
+) -> np.ndarray:
+    """The (S, S, 1) float32 mask that blends a swapped face of ``size`` px into the frame.
+
+    ``kind``: ``extended`` (default upstream), ``components`` (both need ``landmarks``: (68, 2)
+    points in the ``size`` px aligned face), ``predicted`` (``predicted``: the model's learned
+    mask for this face, (S, S) or (S, S, 1), resized if needed) or ``none`` (all ones). The
+    result is threshold -> blur -> erode, then ``min`` with ``box_mask`` (blurred unless the blur
+    type is ``none``). Raises MaskError (a ValueError) for a missing input or unknown kind.
+    """
+    mask = _source_mask(kind, int(size), landmarks, predicted)
+    mask = threshold_mask(mask, float(settings.threshold))
+    mask = blur_mask(mask, settings)
+    mask = erode_mask(mask, settings)
+    box = _box_mask(int(size), settings.type != "none")
+    return np.minimum(mask, box).astype(np.float32)

@@ -1,0 +1,348 @@
+"""The convert frame loop: frames + alignments → swapped frames → writer.
+
+For every frame: cut each face out of the frame (the model's centering and coverage), predict a
+batch of faces with the inference model (encoder → decoder B), build the mask, match colour,
+paste the face back with the inverse of the stored alignment, and hand the frame to the writer
+in order. Reading, predicting, patching and writing overlap: a reader thread decodes ahead, the
+main thread predicts in batches, a thread pool patches (OpenCV releases the GIL) and frames are
+written strictly in order. Output goes to a temporary name and is renamed only when complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from faceswap.lib import alignments as alignments_file
+from faceswap.lib import registry
+from faceswap.lib.align.aligned_face import AlignedFace, paste_back, warp_face
+from faceswap.lib.blend import MaskSettings, convert_mask
+from faceswap.lib.errors import FaceswapError
+from faceswap.lib.image import is_image_file, list_images, read_image
+from faceswap.lib.video import frame_name, is_video_file, video_info
+from faceswap.lib.video import frames as video_frames
+
+logger = logging.getLogger(__name__)
+
+MASKS = ("extended", "components", "none", "predicted")
+
+
+@dataclass
+class ConvertOptions:
+    """Everything `faceswap convert` takes."""
+
+    input: Path
+    output: Path
+    model_dir: Path
+    alignments: Path | None = None
+    mask: str = "extended"
+    mask_settings: MaskSettings = field(default_factory=MaskSettings)
+    color: str = "avg-color"
+    color_options: dict[str, Any] = field(default_factory=dict)
+    writer: str | None = None  # default: video for a video input, images otherwise
+    writer_options: dict[str, Any] = field(default_factory=dict)
+    swap: bool = False
+    frame_ranges: list[tuple[int, int]] | None = None
+    keep_unchanged: bool = False
+    face_scale: float = 0.0  # percent, −10..10
+    batch_size: int | None = None
+    jobs: int = 0
+    on_the_fly: bool = False
+    reference_video: Path | None = None
+
+
+@dataclass
+class ConvertSummary:
+    frames: int = 0
+    frames_written: int = 0
+    frames_swapped: int = 0
+    faces_swapped: int = 0
+    frames_without_face: int = 0
+    seconds: float = 0.0
+    outputs: list[Path] = field(default_factory=list)
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class _Source:
+    keys: list[str] | None  # every frame key, in order (None: a video that does not say)
+    frames: Callable[[], Iterator[tuple[int, str, str, np.ndarray]]]  # index, key, stem, frame
+    is_video: bool
+    fps: float | None
+    total: int
+
+
+def open_source(path: Path) -> _Source:
+    """The frames of an image, a folder of images or a video, with their alignments keys."""
+    if path.is_dir():
+        images = list_images(path)
+        if not images:
+            raise FaceswapError(f"The folder '{path}' holds no images to convert.")
+
+        def folder_frames():
+            for index, image in enumerate(images):
+                yield index, image.name, image.stem, read_image(image)
+
+        return _Source([p.name for p in images], folder_frames, False, None, len(images))
+    if not path.exists():
+        raise FaceswapError(f"'{path}' does not exist. Pass a video, an image or a folder.")
+    if is_image_file(path):
+        return _Source([path.name], lambda: iter([(0, path.name, path.stem, read_image(path))]),
+                       False, None, 1)
+    info = video_info(path)  # raises a clear error for files FFmpeg cannot read
+    keys = [frame_name(path, i) for i in range(info.frame_count)] if info.frame_count else None
+
+    def frames_of_video():
+        for index, name, frame in video_frames(path):
+            yield index, name, name, frame
+
+    if not is_video_file(path):
+        logger.info("'%s' has no video extension but decodes as video.", path.name)
+    return _Source(keys, frames_of_video, True, info.fps, info.frame_count)
+
+
+def check_alignments(alignments: alignments_file.Alignments, source: _Source, path: Path) -> None:
+    """Refuse alignments that belong to another input, naming the first mismatch."""
+    if source.keys is None:
+        return
+    known = set(source.keys)
+    for key in alignments.frames:
+        if key not in known:
+            raise FaceswapError(
+                f"The alignments file '{path}' does not match the input: it lists frame "
+                f"'{key}', which the input does not have (the input has {len(known)} frames, "
+                f"e.g. '{source.keys[0]}'). Use the alignments file extract wrote for this "
+                "input (-al), or run `faceswap extract` on it again."
+            )
+    if alignments.frames and not any(key in alignments.frames for key in source.keys):
+        raise FaceswapError(f"No frame of the input appears in '{path}'.")
+
+
+def in_ranges(index: int, ranges: list[tuple[int, int]] | None) -> bool:
+    """Whether frame ``index`` falls in any inclusive ``(start, end)`` range (None: all)."""
+    return ranges is None or any(start <= index <= end for start, end in ranges)
+
+
+def scale_matrix(matrix: np.ndarray, size: int, face_scale: float) -> np.ndarray:
+    """Grow (positive %) or shrink the pasted face about the patch centre."""
+    if not face_scale:
+        return matrix
+    factor = 1.0 + face_scale / 100.0
+    centre = (size - 1) / 2.0
+    scaled = matrix.copy()
+    scaled /= factor
+    scaled[:, 2] += centre * (1.0 - 1.0 / factor)
+    return scaled
+
+
+@dataclass
+class _Face:
+    matrix_in: np.ndarray
+    matrix_out: np.ndarray
+    landmarks_out: np.ndarray
+    crop: np.ndarray  # model input, float32 [0, 1]
+
+
+class Converter:
+    """Holds the inference model and the per-face settings; ``patch_frame`` is thread-safe."""
+
+    def __init__(self, options: ConvertOptions) -> None:
+        from faceswap.lib.model_tools import find_plugin_name
+
+        if options.mask not in MASKS:
+            raise FaceswapError(f"Unknown mask '{options.mask}'; choose one of {MASKS}.")
+        plugin = registry.load_plugin("model", find_plugin_name(options.model_dir))
+        self.model = plugin.Model(options.model_dir, predict=True, swap=options.swap)
+        self.model.build()
+        if options.mask == "predicted" and not self.model.config["learn_mask"]:
+            raise FaceswapError(
+                "-M predicted needs a model trained with learn_mask; this one has no mask output. "
+                "Use -M extended or components."
+            )
+        self.color = registry.load_plugin("color", options.color)
+        self.options = options
+        self.centering = self.model.config["centering"]
+        self.coverage = self.model.coverage_ratio
+        self.input_size = self.model.input_shapes[0][1]
+        self.output_size = self.model.output_shapes[0][1]
+        self.batch_size = options.batch_size or int(self.model.config["convert_batchsize"])
+
+    def faces_of(self, frame: np.ndarray, faces: list[alignments_file.Face]) -> list[_Face]:
+        found = []
+        for face in faces:
+            aligned = AlignedFace.from_landmarks(face.landmarks)
+            matrix_in = aligned.matrix(self.input_size, self.centering, self.coverage)
+            matrix_out = aligned.matrix(self.output_size, self.centering, self.coverage)
+            crop = warp_face(frame, matrix_in, self.input_size).astype(np.float32) / 255.0
+            found.append(_Face(matrix_in, matrix_out,
+                               aligned.aligned_landmarks(self.output_size, self.centering,
+                                                         self.coverage), crop))
+        return found
+
+    def predict(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Swapped faces (and learned masks) for a batch of model-input crops."""
+        outputs = self.model.model.predict_on_batch(crops)
+        if isinstance(outputs, (list, tuple)):
+            return np.asarray(outputs[0], np.float32), np.asarray(outputs[-1], np.float32)
+        return np.asarray(outputs, np.float32), None
+
+    def patch_frame(self, frame: np.ndarray, faces: list[_Face], swapped: np.ndarray,
+                    masks: np.ndarray | None) -> np.ndarray:
+        """``frame`` with every swapped face masked, colour-matched and pasted back."""
+        out = frame
+        size = self.output_size
+        for i, face in enumerate(faces):
+            old = warp_face(frame, face.matrix_out, size).astype(np.float32) / 255.0
+            predicted = None if masks is None else masks[i]
+            raw = convert_mask(self.options.mask, size, landmarks=face.landmarks_out,
+                               predicted=predicted, settings=MaskSettings(type="none"))
+            mask = convert_mask(self.options.mask, size, landmarks=face.landmarks_out,
+                                predicted=predicted, settings=self.options.mask_settings)
+            new = self.color.adjust(old, swapped[i], raw, **self.options.color_options)
+            new_u8 = np.clip(np.rint(new * 255.0), 0, 255).astype(np.uint8)
+            matrix = scale_matrix(face.matrix_out, size, self.options.face_scale)
+            out = paste_back(out, new_u8, matrix, mask[..., 0])
+        return out
+
+
+def _load_alignments(options: ConvertOptions, workdir: Path) -> tuple[Any, Path]:
+    path = options.alignments or alignments_file.default_path(options.input)
+    if not Path(path).exists() and options.on_the_fly:
+        from faceswap.lib.extract import extract
+
+        logger.info("No alignments at '%s': extracting faces on the fly", path)
+        path = workdir / "alignments.json"
+        extract(options.input, workdir / "faces", alignments_path=path)
+    return alignments_file.load(path), Path(path)
+
+
+def convert(options: ConvertOptions,
+            progress: Callable[[int, int], None] | None = None) -> ConvertSummary:
+    """Swap the faces of ``options.input`` and write the result; returns what was done."""
+    start = time.perf_counter()
+    source = open_source(Path(options.input))
+    with tempfile.TemporaryDirectory(prefix="faceswap_convert_") as work:
+        alignments, alignments_path = _load_alignments(options, Path(work))
+    check_alignments(alignments, source, alignments_path)
+    converter = Converter(options)
+    writer_name = options.writer or ("video" if source.is_video else "images")
+    writer_module = registry.load_plugin("writer", writer_name)
+    writer = writer_module.Writer(
+        Path(options.output), fps=source.fps, source=Path(options.input) if source.is_video
+        else None, reference_video=options.reference_video, options=options.writer_options,
+        info={"model": converter.model.name, "iterations": converter.model.iterations},
+    )
+    summary = ConvertSummary()
+    try:
+        _run(converter, source, alignments, writer, summary, progress)
+        summary.outputs = writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _reader(source: _Source, out: queue.Queue, stop: threading.Event) -> None:
+    try:
+        for item in source.frames():
+            while not stop.is_set():
+                try:
+                    out.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if stop.is_set():
+                return
+        out.put(None)
+    except BaseException as err:  # hand decoding errors to the main thread
+        out.put(err)
+
+
+def _run(converter: Converter, source: _Source, alignments, writer, summary: ConvertSummary,
+         progress: Callable[[int, int], None] | None) -> None:
+    options = converter.options
+    frames: queue.Queue = queue.Queue(maxsize=max(8, converter.batch_size))
+    stop = threading.Event()
+    reader = threading.Thread(target=_reader, args=(source, frames, stop), daemon=True)
+    reader.start()
+    jobs = options.jobs or 2
+    pending: deque[tuple[str, Future | np.ndarray | None]] = deque()
+    # Frames in arrival order; ``faces`` None marks a frame that passes through (or is dropped
+    # when its frame is None) but must still wait for the frames before it.
+    batch: list[tuple[str, np.ndarray | None, list[_Face] | None]] = []
+
+    def flush_batch(pool: ThreadPoolExecutor) -> None:
+        crops = np.stack([face.crop for _, _, faces in batch if faces for face in faces])
+        swapped, masks = converter.predict(crops)
+        offset = 0
+        for stem, frame, faces in batch:
+            if faces is None:
+                pending.append((stem, frame))
+                continue
+            count = len(faces)
+            frame_masks = None if masks is None else masks[offset:offset + count]
+            pending.append((stem, pool.submit(converter.patch_frame, frame, faces,
+                                              swapped[offset:offset + count], frame_masks)))
+            offset += count
+            summary.frames_swapped += 1
+            summary.faces_swapped += count
+        batch.clear()
+
+    def drain(limit: int) -> None:
+        while len(pending) > limit:
+            stem, result = pending.popleft()
+            if result is None:
+                continue
+            writer.write(stem, result.result() if isinstance(result, Future) else result)
+            summary.frames_written += 1
+
+    try:
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="patch") as pool:
+            while True:
+                item = frames.get()
+                if item is None:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                index, key, stem, frame = item
+                summary.frames += 1
+                entry = alignments.frames.get(key)
+                faces = entry.faces if entry else []
+                if in_ranges(index, options.frame_ranges) and faces:
+                    batch.append((stem, frame, converter.faces_of(frame, faces)))
+                    if sum(len(f) for _, _, f in batch if f) >= converter.batch_size:
+                        flush_batch(pool)
+                else:
+                    if not faces and in_ranges(index, options.frame_ranges):
+                        summary.frames_without_face += 1
+                    # Out of range: kept with -k, else dropped. No face: unchanged.
+                    keep = options.keep_unchanged or in_ranges(index, options.frame_ranges)
+                    passed = frame if keep else None
+                    if batch:
+                        batch.append((stem, passed, None))
+                    else:
+                        pending.append((stem, passed))
+                drain(2 * jobs)
+                if progress is not None:
+                    progress(summary.frames, source.total)
+            if batch:
+                flush_batch(pool)
+            drain(0)
+    finally:
+        stop.set()
+        reader.join(timeout=5)

@@ -1,0 +1,161 @@
+"""`faceswap convert` on synthetic frames with a tiny trained model."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import make_alignments, make_original, synthetic_frame, train_steps, write_video
+
+from faceswap.lib import alignments as alignments_file
+from faceswap.lib.convert import ConvertOptions, convert
+from faceswap.lib.errors import FaceswapError
+
+NO_FACE = {3, 7}  # frames without a face
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("model") / "model"
+    model = make_original(folder)
+    train_steps(model, 2)
+    model.save()
+    return folder
+
+
+def _frames(count=10, seed=0):
+    rng = np.random.default_rng(seed)
+    frames, landmarks = [], []
+    for index in range(count):
+        frame, points = synthetic_frame(rng)
+        if index in NO_FACE:
+            frame[:] = frame[0, 0]
+            points = None
+        frames.append(frame)
+        landmarks.append(points)
+    return frames, landmarks
+
+
+@pytest.fixture(scope="module")
+def image_input(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("frames") / "shots"
+    folder.mkdir()
+    frames, landmarks = _frames()
+    table = {}
+    for index, (frame, points) in enumerate(zip(frames, landmarks, strict=True)):
+        cv2.imwrite(str(folder / f"shot_{index:02d}.png"), frame)
+        table[f"shot_{index:02d}.png"] = (frame.shape[:2], [] if points is None else [points])
+    alignments_file.save(make_alignments(table), alignments_file.default_path(folder))
+    return folder, frames, landmarks
+
+
+@pytest.fixture(scope="module")
+def video_input(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("video")
+    frames, landmarks = _frames(12, seed=1)
+    path = folder / "clip.mp4"
+    write_video(path, frames, fps=10, audio=True)
+    from faceswap.lib.video import frames as read_frames
+
+    table = {}
+    for (_, name, decoded), points in zip(read_frames(path), landmarks, strict=True):
+        table[name] = (decoded.shape[:2], [] if points is None else [points])
+    alignments_file.save(make_alignments(table), alignments_file.default_path(path))
+    return path, frames, landmarks
+
+
+def _outside_face(points, shape, margin=0.6):
+    """A boolean mask of pixels well away from the face."""
+    centre = points.mean(axis=0)
+    radius = np.abs(points - centre).max() * (1 + margin)
+    yy, xx = np.mgrid[0:shape[0], 0:shape[1]]
+    return (np.abs(xx - centre[0]) > radius) | (np.abs(yy - centre[1]) > radius)
+
+
+def test_images_are_swapped_inside_and_untouched_outside(image_input, model_dir, tmp_path):
+    folder, frames, landmarks = image_input
+    summary = convert(ConvertOptions(input=folder, output=tmp_path / "out", model_dir=model_dir))
+    assert summary.frames == 10 and summary.frames_written == 10
+    assert summary.faces_swapped == 8 and summary.frames_without_face == 2
+    for index, (frame, points) in enumerate(zip(frames, landmarks, strict=True)):
+        out = cv2.imread(str(tmp_path / "out" / f"shot_{index:02d}.png"))
+        assert out.shape == frame.shape
+        if points is None:
+            np.testing.assert_array_equal(out, frame)  # no face: passes through unchanged
+            continue
+        outside = _outside_face(points, frame.shape)
+        np.testing.assert_array_equal(out[outside], frame[outside])
+        inside = np.zeros(frame.shape[:2], np.uint8)
+        cv2.fillConvexPoly(inside, cv2.convexHull(np.rint(points[17:]).astype(np.int32)), 1)
+        inside = inside.astype(bool)
+        assert np.abs(out[inside].astype(int) - frame[inside]).mean() > 2
+
+
+def test_video_keeps_frames_fps_and_audio(video_input, model_dir, tmp_path):
+    import av
+
+    path, _, _ = video_input
+    output = tmp_path / "swapped.mp4"
+    summary = convert(ConvertOptions(input=path, output=output, model_dir=model_dir))
+    assert summary.frames == 12 and summary.outputs == [output]
+    with av.open(str(output)) as container:
+        stream = container.streams.video[0]
+        assert float(stream.average_rate) == pytest.approx(10, rel=0.01)
+        assert sum(1 for _ in container.decode(stream)) == 12
+    with av.open(str(output)) as container:
+        assert len(container.streams.audio) == 1
+
+
+def test_mismatched_alignments_name_the_first_mismatch(image_input, model_dir, tmp_path):
+    folder, frames, landmarks = image_input
+    wrong = make_alignments({"other_00.png": (frames[0].shape[:2], [landmarks[0]])})
+    path = tmp_path / "wrong.json"
+    alignments_file.save(wrong, path)
+    with pytest.raises(FaceswapError, match=r"'other_00\.png', which the input does not have"):
+        convert(ConvertOptions(input=folder, output=tmp_path / "out", model_dir=model_dir,
+                               alignments=path))
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_alignments_is_clear(image_input, model_dir, tmp_path):
+    folder, _, _ = image_input
+    with pytest.raises(FaceswapError, match="No alignments file"):
+        convert(ConvertOptions(input=folder, output=tmp_path / "out", model_dir=model_dir,
+                               alignments=tmp_path / "none.json"))
+
+
+def test_interrupt_mid_video_leaves_no_output(video_input, model_dir, tmp_path):
+    path, _, _ = video_input
+    output = tmp_path / "swapped.mp4"
+
+    def interrupt(done, total):
+        if done == 6:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        convert(ConvertOptions(input=path, output=output, model_dir=model_dir), interrupt)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_frame_ranges_keep_and_drop(image_input, model_dir, tmp_path):
+    folder, frames, _ = image_input
+    kept = convert(ConvertOptions(input=folder, output=tmp_path / "kept", model_dir=model_dir,
+                                  frame_ranges=[(0, 1)], keep_unchanged=True))
+    assert kept.frames_written == 10 and kept.faces_swapped == 2
+    np.testing.assert_array_equal(cv2.imread(str(tmp_path / "kept" / "shot_05.png")), frames[5])
+    dropped = convert(ConvertOptions(input=folder, output=tmp_path / "dropped",
+                                     model_dir=model_dir, frame_ranges=[(0, 1)]))
+    assert dropped.frames_written == 2
+    assert sorted(p.name for p in Path(tmp_path / "dropped").iterdir()) == [
+        "shot_00.png", "shot_01.png"]
+
+
+def test_swap_direction_and_scale_change_the_face(image_input, model_dir, tmp_path):
+    folder, _, _ = image_input
+    convert(ConvertOptions(input=folder, output=tmp_path / "ab", model_dir=model_dir))
+    convert(ConvertOptions(input=folder, output=tmp_path / "ba", model_dir=model_dir, swap=True))
+    convert(ConvertOptions(input=folder, output=tmp_path / "big", model_dir=model_dir,
+                           face_scale=8))
+    ab = cv2.imread(str(tmp_path / "ab" / "shot_00.png")).astype(int)
+    assert np.abs(ab - cv2.imread(str(tmp_path / "ba" / "shot_00.png"))).max() > 0
+    assert np.abs(ab - cv2.imread(str(tmp_path / "big" / "shot_00.png"))).max() > 0
