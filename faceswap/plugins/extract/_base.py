@@ -80,3 +80,19 @@ def downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     scale = max_side / longest
     return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
 
+
+
+def to_dlib_box(
+    box: tuple[float, float, float, float], mapping: tuple[float, float, float, float]
+) -> Box:
+    """Map a detector's (x, y, w, h) box onto dlib-HOG's box convention.
+
+    ``mapping`` = (centre shift x, centre shift y, width scale, height scale), shifts as
+    fractions of the box size. dlib-68 initialises its landmarks from the box, so feeding it
+    boxes shaped like the ones it was trained on keeps its landmarks accurate.
+    """
+    x, y, w, h = box
+    dx, dy, sw, sh = mapping
+    cx, cy = x + w / 2 + dx * w, y + h / 2 + dy * h
+    nw, nh = w * sw, h * sh
+    return (round(cx - nw / 2), round(cy - nh / 2), round(nw), round(nh))
