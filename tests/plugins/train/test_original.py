@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 import pytest
-from conftest import TINY, make_original
+from fstest import TINY, make_original
 
 from faceswap.lib.model import nn_blocks
 from faceswap.plugins.train.model.original import Model
