@@ -201,9 +201,15 @@ class Converter:
         return np.asarray(outputs, np.float32), None
 
     def patch_frame(self, frame: np.ndarray, faces: list[_Face], swapped: np.ndarray,
-                    masks: np.ndarray | None) -> np.ndarray:
-        """``frame`` with every swapped face masked, colour-matched and pasted back."""
+                    masks: np.ndarray | None) -> tuple[np.ndarray, list[tuple[np.ndarray,
+                                                                           np.ndarray]]]:
+        """``frame`` with every swapped face masked, colour-matched and pasted back.
+
+        Also returns each face's BGRA patch (mask as alpha) and its frame → patch matrix, for
+        writers that composite elsewhere.
+        """
         out = frame
+        patches = []
         size = self.output_size
         for i, face in enumerate(faces):
             old = warp_face(frame, face.matrix_out, size).astype(np.float32) / 255.0
@@ -216,7 +222,9 @@ class Converter:
             new_u8 = np.clip(np.rint(new * 255.0), 0, 255).astype(np.uint8)
             matrix = scale_matrix(face.matrix_out, size, self.options.face_scale)
             out = paste_back(out, new_u8, matrix, mask[..., 0])
-        return out
+            alpha = np.clip(np.rint(mask * 255.0), 0, 255).astype(np.uint8)
+            patches.append((np.concatenate([new_u8, alpha], axis=-1), matrix))
+        return out, patches
 
 
 def _load_alignments(options: ConvertOptions, workdir: Path) -> tuple[Any, Path]:
@@ -303,12 +311,19 @@ def _run(converter: Converter, source: _Source, alignments, writer, summary: Con
             summary.faces_swapped += count
         batch.clear()
 
+    write_patch = getattr(writer, "write_patch", None)
+
     def drain(limit: int) -> None:
         while len(pending) > limit:
             stem, result = pending.popleft()
             if result is None:
                 continue
-            writer.write(stem, result.result() if isinstance(result, Future) else result)
+            if isinstance(result, Future):
+                result, patches = result.result()
+                for index, (patch, matrix) in enumerate(patches):
+                    if write_patch is not None:
+                        write_patch(stem, index, patch, matrix)
+            writer.write(stem, result)
             summary.frames_written += 1
 
     try:

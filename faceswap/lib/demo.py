@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 #: A width-reduced Original (about 5M parameters instead of 82M) so the demo trains in minutes.
 DEMO_MODEL = {"input_size": 64, "base_filters": 32, "learning_rate": 2e-4}
-DEFAULT_ITERATIONS = 1200
+DEFAULT_ITERATIONS = 2000
 BATCH_SIZE = 8
 
 

@@ -159,3 +159,28 @@ def test_swap_direction_and_scale_change_the_face(image_input, model_dir, tmp_pa
     ab = cv2.imread(str(tmp_path / "ab" / "shot_00.png")).astype(int)
     assert np.abs(ab - cv2.imread(str(tmp_path / "ba" / "shot_00.png"))).max() > 0
     assert np.abs(ab - cv2.imread(str(tmp_path / "big" / "shot_00.png"))).max() > 0
+
+
+def test_patch_writer_gets_face_patches(image_input, model_dir, tmp_path):
+    import json
+
+    folder, _, _ = image_input
+    convert(ConvertOptions(input=folder, output=tmp_path / "patches", model_dir=model_dir,
+                           writer="patch"))
+    data = json.loads((tmp_path / "patches" / "patches.json").read_text())
+    assert len(data["patches"]) == 8
+    patch = cv2.imread(str(tmp_path / "patches" / data["patches"][0]["file"]),
+                       cv2.IMREAD_UNCHANGED)
+    assert patch.shape == (32, 32, 4)
+    assert patch[..., 3].max() == 255 and patch[0, 0, 3] == 0  # mask as alpha, zero border
+
+
+def test_on_the_fly_extracts_when_alignments_are_missing(model_dir, tmp_path):
+    from faceswap.lib.demo import demo_images
+
+    photo, _ = demo_images(tmp_path / "inputs")
+    summary = convert(ConvertOptions(input=photo, output=tmp_path / "out", model_dir=model_dir,
+                                     on_the_fly=True))
+    assert summary.faces_swapped == 1
+    assert (tmp_path / "out" / "astronaut.png").exists()
+    assert not alignments_file.default_path(photo).exists()  # nothing left beside the input
