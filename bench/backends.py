@@ -5,6 +5,9 @@ Each backend runs in its own process (Keras binds its backend at import). The st
 and mouth masks), batch 16 per side, random 64 px faces.
 
     python bench/backends.py [--batch 16] [--steps 5] [--backends tensorflow,jax,torch]
+
+A backend may carry environment settings: ``tensorflow:TF_ENABLE_ONEDNN_OPTS=0`` measures
+TensorFlow with oneDNN off (faceswap turns it on by default).
 """
 
 from __future__ import annotations
@@ -39,41 +42,36 @@ print(f"RESULT {{BATCH * STEPS / elapsed:.2f}} {{elapsed / STEPS:.3f}}")
 """
 
 
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--steps", type=int, default=5)
-    parser.add_argument("--backends", default="tensorflow,jax,torch")
+    parser.add_argument("--backends",
+                        default="tensorflow,tensorflow:TF_ENABLE_ONEDNN_OPTS=0,torch,jax")
     parser.add_argument("--mixed", action="store_true", help="mixed_float16 (GPU)")
     args = parser.parse_args()
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, repo)
+    from faceswap.lib.system import cpu_name
     modules = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
-    for backend in args.backends.split(","):
+    for spec in args.backends.split(","):
+        backend, _, setting = spec.partition(":")
+        env = dict([setting.split("=", 1)]) if setting else {}
+        label = f"{backend} ({setting})" if setting else backend
         if importlib.util.find_spec(modules[backend]) is None:
-            print(f"backends: {backend}: not installed")
+            print(f"backends: {label}: not installed")
             continue
         code = CHILD.format(repo=repo, config={"mixed_precision": args.mixed}).replace(
             "BATCH", str(args.batch)).replace("STEPS", str(args.steps))
         with tempfile.TemporaryDirectory():
             result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                    env={**os.environ, "KERAS_BACKEND": backend})
+                                    env={**os.environ, "KERAS_BACKEND": backend, **env})
         lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT")]
         if not lines:
-            print(f"backends: {backend}: failed: {result.stderr.strip().splitlines()[-1:]}")
+            print(f"backends: {label}: failed: {result.stderr.strip().splitlines()[-1:]}")
             continue
         rate, step = lines[-1].split()[1:]
-        print(f"backends: {backend}: {rate} examples/s per side ({step} s/step, Original, batch "
+        print(f"backends: {label}: {rate} examples/s per side ({step} s/step, Original, batch "
               f"{args.batch} per side, 64 px, default losses{', mixed' if args.mixed else ''}; "
               f"{cpu_name()}, {os.cpu_count()} cores)")
 

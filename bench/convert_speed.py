@@ -48,9 +48,9 @@ def main() -> None:
     parser.add_argument("--clip", default="livePortrait_d9.mp4")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
-    from faceswap.cli.info import _cpu_name
     from faceswap.lib.convert import ConvertOptions, convert
     from faceswap.lib.extract import extract
+    from faceswap.lib.system import cpu_name
     from faceswap.plugins.train.model.original import Model
 
     clip = CLIPS / args.clip
@@ -68,7 +68,7 @@ def main() -> None:
     print(f"convert_speed: ours {summary.fps:.1f} frames/s ({summary.faces_swapped} faces, "
           f"{summary.frames} frames), bare decode+encode {bare:.1f} frames/s, ratio "
           f"{summary.fps / bare:.2f} ({args.clip}, Original 64 px, avg-color, extended mask, "
-          f"libx264 crf 23; {os.environ.get('KERAS_BACKEND', 'tensorflow')}; {_cpu_name()}, "
+          f"libx264 crf 23; {os.environ.get('KERAS_BACKEND', 'tensorflow')}; {cpu_name()}, "
           f"{os.cpu_count()} cores)")
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
-import platform
 import re
 import subprocess
 import sys
@@ -21,19 +19,6 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 DOC = BENCH.parent / "docs" / "benchmarks.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
-    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}"
 
 
 def run(script: Path) -> list[str]:
@@ -51,7 +36,10 @@ def render(rows: list[tuple[str, str]]) -> str:
     date = datetime.date.today().isoformat()
     table = ["| script | result |", "|---|---|"]
     table += [f"| `bench/{name}.py` | {line.replace('|', '/')} |" for name, line in rows]
-    return "\n".join([START, f"Measured {date} on {machine()}.", "", *table, END])
+    sys.path.insert(0, str(BENCH.parent))
+    from faceswap.lib.system import describe
+
+    return "\n".join([START, f"Measured {date} on {describe()}.", "", *table, END])
 
 
 def rewrite(doc: str, block: str) -> str:

@@ -31,8 +31,8 @@ def main() -> None:
     sys.path.insert(0, str(REPO))
     import numpy as np
 
-    from faceswap.cli.info import _cpu_name
     from faceswap.lib.extract import extract
+    from faceswap.lib.system import cpu_name
     from faceswap.lib.training.trainer import TrainOptions, load_model, train
 
     work = Path(tempfile.mkdtemp(prefix="fs_bench_"))
@@ -61,7 +61,7 @@ def main() -> None:
     bare = args.batch * args.steps / (time.perf_counter() - start)
     print(f"train_speed: {args.backend}: ours {ours:.2f} examples/s per side, bare "
           f"train_on_batch {bare:.2f}, ratio {ours / bare:.2f} (Original, batch {args.batch} "
-          f"per side, 64 px, {args.steps} steps; {_cpu_name()}, {os.cpu_count()} cores)")
+          f"per side, 64 px, {args.steps} steps; {cpu_name()}, {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":

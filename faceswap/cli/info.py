@@ -7,6 +7,7 @@ import os
 import platform
 
 import faceswap
+from faceswap.lib.system import cpu_name, memory_gib
 
 HELP = "print the Keras backend, devices, precision policy and dependency versions"
 DESCRIPTION = """\
@@ -24,17 +25,6 @@ PACKAGES = (
 
 def configure(parser) -> None:
     pass
-
-
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _devices(backend: str) -> list[str]:
@@ -74,19 +64,15 @@ def collect() -> dict[str, object]:
             versions[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
             continue
-    memory = ""
-    try:
-        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        memory = f"{pages / 2**30:.1f} GiB"
-    except (ValueError, OSError, AttributeError):
-        pass
+    memory = memory_gib()
     return {
         "faceswap": faceswap.__version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "backend": backend,
         "backend_source": faceswap.BACKEND_SOURCE,
-        "cpu": f"{_cpu_name()} ({os.cpu_count()} logical cores, {memory} RAM)",
+        "cpu": f"{cpu_name()} ({os.cpu_count()} logical cores, "
+               f"{memory or 0:.1f} GiB RAM)",
         "devices": _devices(backend),
         "precision_policy": keras.mixed_precision.dtype_policy().name,
         "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset"),

@@ -15,7 +15,6 @@ import queue
 import tempfile
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -281,18 +280,57 @@ def _reader(source: _Source, out: queue.Queue, stop: threading.Event) -> None:
         out.put(err)
 
 
+def _write_in_order(ordered: queue.Queue, writer, summary: ConvertSummary,
+                    failure: list[BaseException], stop: threading.Event) -> None:
+    """The writer thread: frames (or patch futures) arrive in frame order; write them."""
+    write_patch = getattr(writer, "write_patch", None)
+    try:
+        while not stop.is_set():
+            try:
+                item = ordered.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if item is None:
+                return
+            stem, result = item
+            if result is None:  # a frame outside -R without -k: dropped
+                continue
+            if isinstance(result, Future):
+                result, patches = result.result()
+                if write_patch is not None:
+                    for index, (patch, matrix) in enumerate(patches):
+                        write_patch(stem, index, patch, matrix)
+            writer.write(stem, result)
+            summary.frames_written += 1
+    except BaseException as err:  # handed to the main thread, which stops and aborts
+        failure.append(err)
+
+
 def _run(converter: Converter, source: _Source, alignments, writer, summary: ConvertSummary,
          progress: Callable[[int, int], None] | None) -> None:
     options = converter.options
-    frames: queue.Queue = queue.Queue(maxsize=max(8, converter.batch_size))
-    stop = threading.Event()
-    reader = threading.Thread(target=_reader, args=(source, frames, stop), daemon=True)
-    reader.start()
     jobs = options.jobs or 2
-    pending: deque[tuple[str, Future | np.ndarray | None]] = deque()
+    stop = threading.Event()
+    failure: list[BaseException] = []
+    frames: queue.Queue = queue.Queue(maxsize=max(8, converter.batch_size))
+    # (stem, Future | frame | None) strictly in frame order; bounded so memory stays flat.
+    ordered: queue.Queue = queue.Queue(maxsize=2 * jobs + converter.batch_size)
+    reader = threading.Thread(target=_reader, args=(source, frames, stop), daemon=True)
+    output = threading.Thread(target=_write_in_order,
+                              args=(ordered, writer, summary, failure, stop), daemon=True)
     # Frames in arrival order; ``faces`` None marks a frame that passes through (or is dropped
     # when its frame is None) but must still wait for the frames before it.
     batch: list[tuple[str, np.ndarray | None, list[_Face] | None]] = []
+
+    def emit(item) -> None:
+        while True:
+            if failure:
+                raise failure[0]
+            try:
+                ordered.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def flush_batch(pool: ThreadPoolExecutor) -> None:
         crops = np.stack([face.crop for _, _, faces in batch if faces for face in faces])
@@ -300,32 +338,19 @@ def _run(converter: Converter, source: _Source, alignments, writer, summary: Con
         offset = 0
         for stem, frame, faces in batch:
             if faces is None:
-                pending.append((stem, frame))
+                emit((stem, frame))
                 continue
             count = len(faces)
             frame_masks = None if masks is None else masks[offset:offset + count]
-            pending.append((stem, pool.submit(converter.patch_frame, frame, faces,
-                                              swapped[offset:offset + count], frame_masks)))
+            emit((stem, pool.submit(converter.patch_frame, frame, faces,
+                                    swapped[offset:offset + count], frame_masks)))
             offset += count
             summary.frames_swapped += 1
             summary.faces_swapped += count
         batch.clear()
 
-    write_patch = getattr(writer, "write_patch", None)
-
-    def drain(limit: int) -> None:
-        while len(pending) > limit:
-            stem, result = pending.popleft()
-            if result is None:
-                continue
-            if isinstance(result, Future):
-                result, patches = result.result()
-                for index, (patch, matrix) in enumerate(patches):
-                    if write_patch is not None:
-                        write_patch(stem, index, patch, matrix)
-            writer.write(stem, result)
-            summary.frames_written += 1
-
+    reader.start()
+    output.start()
     try:
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="patch") as pool:
             while True:
@@ -351,13 +376,16 @@ def _run(converter: Converter, source: _Source, alignments, writer, summary: Con
                     if batch:
                         batch.append((stem, passed, None))
                     else:
-                        pending.append((stem, passed))
-                drain(2 * jobs)
+                        emit((stem, passed))
                 if progress is not None:
                     progress(summary.frames, source.total)
             if batch:
                 flush_batch(pool)
-            drain(0)
+            emit(None)
+            output.join()
+        if failure:
+            raise failure[0]
     finally:
         stop.set()
+        output.join(timeout=30)
         reader.join(timeout=5)
