@@ -99,7 +99,7 @@ def main() -> None:
     count, bare_faces, seconds = bare_loop(args.clip, args.detector, args.aligner)
     bare_fps = count / seconds
     print(
-        f"extract_speed clip={args.clip.name} detector={args.detector} "
+        f"extract_speed: clip={args.clip.name} detector={args.detector} "
         f"frames={summary.frames_processed} faces={summary.faces_written} "
         f"no_face_frames={summary.frames_without_face} "
         f"pipeline_fps={summary.frames_per_second:.1f} bare_fps={bare_fps:.1f} "

@@ -42,6 +42,14 @@ def render(rows: list[tuple[str, str]]) -> str:
     return "\n".join([START, f"Measured {date} on {describe()}.", "", *table, END])
 
 
+def existing_rows(doc: str) -> list[tuple[str, str]]:
+    """The (script, line) rows of the current table, so a partial run keeps the others."""
+    rows = []
+    for match in re.finditer(r"^\| `bench/(\w+)\.py` \| (.*) \|$", doc, flags=re.M):
+        rows.append((match.group(1), match.group(2)))
+    return rows
+
+
 def rewrite(doc: str, block: str) -> str:
     if START in doc and END in doc:
         return re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, doc,
@@ -65,12 +73,14 @@ def main() -> None:
         for line in run(script):
             print(line, flush=True)
             rows.append((script.stem, line))
-    block = render(rows)
+    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    ran = {script.stem for script in scripts}
+    kept = [row for row in existing_rows(current) if row[0] not in ran]
+    block = render(sorted(kept + rows, key=lambda row: row[0]))
     if args.dry_run:
         print(block)
         return
     DOC.parent.mkdir(exist_ok=True)
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
     DOC.write_text(rewrite(current, block), encoding="utf-8")
     print(f"updated {DOC}")
 

@@ -26,3 +26,9 @@ def test_rewrite_appends_when_no_markers():
     run_all = _module()
     new = run_all.rewrite("# Benchmarks\n", run_all.render([]))
     assert run_all.START in new and run_all.END in new
+
+
+def test_existing_rows_are_parsed_back():
+    run_all = _module()
+    block = run_all.render([("a_speed", "a_speed: 1"), ("b_speed", "b_speed: 2")])
+    assert run_all.existing_rows(block) == [("a_speed", "a_speed: 1"), ("b_speed", "b_speed: 2")]

@@ -8,6 +8,7 @@ step, saves and returns normally; a non-finite loss stops training *before* anyt
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import signal
@@ -264,8 +265,6 @@ def train(
 
 
 def _saved_iterations(model) -> int | str:
-    import json
-
     with contextlib.suppress(OSError, ValueError, KeyError):
         return json.loads(model.state.path.read_text())["iterations"]
     return "none: no save yet"

@@ -77,14 +77,13 @@ class ModelBase:
                 f"'{self._io.model_path.name}'). Train one first with `faceswap train`."
             )
         definitions = {**TRAIN_OPTIONS, **self.options}
-        self.config, changed = resolve_options(definitions, config, self._state.config)
+        self.config = resolve_options(definitions, config, self._state.config)
         self._check_config()
         if not self._state.exists:
             self._state.config = dict(self.config)
-        self._state.new_session(batch_size, no_logs, changed)
-        self._state.sessions[self._state.session_id]["config"] = {
+        self._state.new_session(batch_size, no_logs, {
             name: self.config[name] for name, opt in definitions.items() if not opt.fixed
-        }
+        })
 
     def _check_config(self) -> None:
         if self.config["mask_type"] == "none" and (

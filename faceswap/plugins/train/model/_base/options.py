@@ -104,12 +104,11 @@ def resolve_options(
     definitions: Mapping[str, Option],
     requested: Mapping[str, Any] | None,
     stored: Mapping[str, Any] | None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> dict[str, Any]:
     """Merge defaults, the user's requested values and a resumed model's stored values.
 
-    Returns ``(config, changed)``: the options in force and the updatable options whose value
-    differs from the stored one. Fixed options always keep their stored value; a request to change
-    one is logged as a warning and ignored.
+    Fixed options always keep their stored value (a request to change one is logged as a
+    warning and ignored); updatable ones take the requested value (the change is logged).
     """
     requested = dict(requested or {})
     unknown = sorted(set(requested) - set(definitions))
@@ -119,7 +118,6 @@ def resolve_options(
             f"Known options: {', '.join(sorted(definitions))}."
         )
     config = {name: opt.default for name, opt in definitions.items()}
-    changed: dict[str, Any] = {}
     if stored is not None:
         for name, value in stored.items():
             if name in definitions:
@@ -136,6 +134,5 @@ def resolve_options(
                 )
                 continue
             logger.info("Option '%s' changed from %r to %r", name, stored[name], value)
-            changed[name] = value
         config[name] = value
-    return config, changed
+    return config

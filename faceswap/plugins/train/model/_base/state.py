@@ -63,14 +63,14 @@ class State:
         self.lowest_avg_loss = data.get("lowest_avg_loss")
         self.config = dict(data.get("config", {}))
 
-    def new_session(self, batch_size: int, no_logs: bool, changed: dict[str, Any]) -> None:
-        """Open this run's session entry, recording the updatable options it changed."""
+    def new_session(self, batch_size: int, no_logs: bool, config: dict[str, Any]) -> None:
+        """Open this run's session entry, recording the updatable options it uses."""
         self.sessions[self.session_id] = {
             "timestamp": time.time(),
             "no_logs": no_logs,
             "batchsize": batch_size,
             "iterations": 0,
-            "config": dict(changed),
+            "config": dict(config),
         }
 
     def increment(self) -> None:
