@@ -17,7 +17,9 @@ from collections.abc import Sequence
 import faceswap
 from faceswap.lib.errors import FaceswapError
 
-COMMANDS = ("extract", "train", "convert", "demo", "provenance", "model", "info")
+COMMANDS = (
+    "extract", "train", "convert", "evaluate", "demo", "provenance", "model", "info",
+)
 BACKENDS = ("tensorflow", "jax", "torch")
 
 logger = logging.getLogger("faceswap")

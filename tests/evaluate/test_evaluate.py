@@ -226,6 +226,13 @@ def test_needs_a_model_or_a_swapped_output(tmp_path):
         evaluate(EvaluateOptions(input=tmp_path, faces_b=tmp_path))
 
 
+def test_cli_without_model_or_swapped_exits_1_with_the_reason(tmp_path, capfd):
+    from faceswap.cli.main import main
+
+    assert main(["evaluate", "-i", str(tmp_path), "-B", str(tmp_path)]) == 1
+    assert "--swapped" in capfd.readouterr().err
+
+
 # --- with a model -----------------------------------------------------------------------------
 def test_model_is_converted_and_reconstruction_says_which_faces(tmp_path, capsys):
     """Tiny model, synthetic faces: the convert path, held-out A, -B as B's faces, the CLI."""
