@@ -245,7 +245,7 @@ def train(
                     ))
                 if done % options.save_interval == 0 and done < options.iterations:
                     _save(model, writer, options, feeder, preview_path)
-            _save(model, writer, options, feeder, preview_path, is_exit=True)
+            _save(model, writer, options, feeder, preview_path)
     finally:
         if writer is not None:
             writer.close()
@@ -270,9 +270,8 @@ def _saved_iterations(model) -> int | str:
     return "none: no save yet"
 
 
-def _save(model, writer, options: TrainOptions, feeder, preview_path: Path,
-          is_exit: bool = False) -> None:
-    model.save(is_exit=is_exit)
+def _save(model, writer, options: TrainOptions, feeder, preview_path: Path) -> None:
+    model.save()
     if writer is not None:
         writer.flush()
     if options.write_preview and hasattr(feeder, "preview"):

@@ -82,6 +82,19 @@ def test_resume_continues_iterations_and_loss_curve(tmp_path):
     assert [s["iterations"] for s in state["sessions"].values()] == [5, 3]
 
 
+def test_snapshots_follow_the_total_iterations_across_resumes(tmp_path):
+    # Session 1 stops at 3 (an exit save off the interval); session 2 saves at 3+2=5 and 3+4=7.
+    train(_options(tmp_path, iterations=3, save_interval=2, snapshot_interval=4),
+          feeder=SyntheticFeeder())
+    assert not list(tmp_path.glob("model_snapshot_*"))
+    train(_options(tmp_path, iterations=4, save_interval=2, snapshot_interval=4),
+          feeder=SyntheticFeeder())
+    snapshots = sorted(p.name for p in tmp_path.glob("model_snapshot_*"))
+    assert snapshots == ["model_snapshot_5_iters"]  # the save that crossed iteration 4
+    state = json.loads((tmp_path / snapshots[0] / "original_state.json").read_text())
+    assert state["iterations"] == 5
+
+
 def test_nan_in_loss_stops_with_clear_message(tmp_path):
     options = _options(tmp_path, iterations=4, save_interval=2)
     train(options, feeder=SyntheticFeeder())

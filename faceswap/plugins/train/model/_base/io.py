@@ -99,6 +99,10 @@ class IO:
         self.model_dir = Path(model_dir)
         self.snapshot_interval = snapshot_interval
         self.history: list[float] = []
+        # Iterations at the previous save (ModelBase sets it to the loaded count). A snapshot is
+        # due when a save crosses a multiple of the interval, so saves that do not fall on one
+        # (an exit save at 1003, then a resume; -s not dividing -ss) never skip a snapshot.
+        self.saved_iterations = 0
         self._check_folder()
 
     @property
@@ -176,7 +180,7 @@ class IO:
         return restored
 
     # ---------------------------------------------------------------------------------- save
-    def save(self, is_exit: bool = False) -> float | None:
+    def save(self) -> float | None:
         """Save model, optimizer and state atomically; back up when the loss improved.
 
         Returns the average total loss since the previous save (None with no new iterations).
@@ -184,6 +188,7 @@ class IO:
         plugin = self._plugin
         state = plugin.state
         average = float(np.mean(self.history)) if self.history else None
+        previous, self.saved_iterations = self.saved_iterations, state.iterations
         from faceswap.plugins.train.model._base.settings import is_chief
 
         if not is_chief():  # in a multi-machine cluster only worker 0 writes the shared folder
@@ -216,8 +221,8 @@ class IO:
                 atomic.copy_file(path, path.with_name(path.name + ".bk"))
             message += " [Model backed up]"
         logger.info(message)
-        if (self.snapshot_interval and state.iterations
-                and state.iterations % self.snapshot_interval == 0 and not is_exit):
+        interval = self.snapshot_interval
+        if interval and state.iterations // interval > previous // interval:
             self.snapshot()
         return average
 

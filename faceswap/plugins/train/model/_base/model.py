@@ -71,6 +71,7 @@ class ModelBase:
         self.model: keras.Model | None = None
         self._io = IO(self, Path(model_dir), snapshot_interval)
         self._state = State(self._io.model_dir, self.name)
+        self._io.saved_iterations = self._state.iterations
         if predict and not self._io.model_exists:
             raise FaceswapError(
                 f"No trained '{self.name}' model in '{model_dir}' (expected "
@@ -331,9 +332,9 @@ class ModelBase:
         return self.model
 
     # ------------------------------------------------------------------------ training helpers
-    def save(self, is_exit: bool = False) -> float | None:
+    def save(self) -> float | None:
         """Save model, optimizer and state (see :meth:`IO.save`)."""
-        return self._io.save(is_exit=is_exit)
+        return self._io.save()
 
     @staticmethod
     def split_outputs(outputs: Sequence[Any]) -> tuple[list[Any], list[Any]]:
