@@ -52,8 +52,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         choices=("normalized", "gaussian", "none"), help="Mask edge blur.")
     parser.add_argument("--erosion", type=float, default=0.0,
                         help="Shrink (positive %%) or grow (negative) the mask.")
+    parser.add_argument("--mask-option", action="append", type=option_pair, default=[],
+                        metavar="KEY=VALUE",
+                        help="Mask blend setting: kernel_size, passes, threshold, erosion_top, "
+                        "erosion_bottom, erosion_left, erosion_right (e.g. erosion_bottom=-5).")
     parser.add_argument("-c", "--color-adjustment", default="avg-color",
                         choices=list_plugins("color"), help="Colour matching (default avg-color).")
+    parser.add_argument("-C", "--color-option", action="append", type=option_pair, default=[],
+                        metavar="KEY=VALUE",
+                        help="Colour plugin option, e.g. -C threshold=98 (match-hist), "
+                        "-C contrast=10 (manual-balance).")
+    parser.add_argument("--sharpen", default="none",
+                        choices=("none", "box", "gaussian", "unsharp"),
+                        help="Sharpen the swapped face before blending (default none).")
+    parser.add_argument("--sharpen-amount", type=float, default=150.0, metavar="PERCENT",
+                        help="Sharpening strength (default 150%%).")
+    parser.add_argument("--sharpen-radius", type=float, default=0.3, metavar="PERCENT",
+                        help="Sharpening radius as a %% of the face size (default 0.3).")
     parser.add_argument("-w", "--writer", choices=list_plugins("writer"),
                         help="Output writer (default: video for video input, else images).")
     parser.add_argument("-O", "--writer-option", action="append", type=option_pair, default=[],
@@ -77,6 +92,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="For image input: the video whose audio and fps to use.")
 
 
+MASK_OPTIONS = {"kernel_size", "passes", "threshold", "erosion_top", "erosion_bottom",
+                "erosion_left", "erosion_right"}
+
+
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -86,11 +105,18 @@ def run(args: argparse.Namespace) -> int:
 
     if not -10 <= args.face_scale <= 10:
         raise FaceswapError("-S/--face-scale must be between -10 and 10 (%).")
+    mask_options = dict(args.mask_option)
+    bad = sorted(set(mask_options) - MASK_OPTIONS)
+    if bad:
+        raise FaceswapError(f"Unknown --mask-option {', '.join(bad)}; known: "
+                            f"{', '.join(sorted(MASK_OPTIONS))}.")
     options = ConvertOptions(
         input=args.input, output=args.output, model_dir=args.model_dir,
         alignments=args.alignments, mask=args.mask_type,
-        mask_settings=MaskSettings(type=args.mask_blur, erosion=args.erosion),
-        color=args.color_adjustment, writer=args.writer,
+        mask_settings=MaskSettings(type=args.mask_blur, erosion=args.erosion, **mask_options),
+        color=args.color_adjustment, color_options=dict(args.color_option),
+        sharpen=args.sharpen, sharpen_amount=args.sharpen_amount,
+        sharpen_radius=args.sharpen_radius, writer=args.writer,
         writer_options=dict(args.writer_option), swap=args.swap_model,
         frame_ranges=args.frame_ranges, keep_unchanged=args.keep_unchanged,
         face_scale=args.face_scale, batch_size=args.batch_size, jobs=args.jobs,

@@ -279,3 +279,43 @@ def convert_mask(
     mask = erode_mask(mask, settings)
     box = _box_mask(int(size), settings.type != "none")
     return np.minimum(mask, box).astype(np.float32)
+
+
+SHARPEN_METHODS = ("none", "box", "gaussian", "unsharp")
+
+
+def check_sharpening(method: str, amount: float, radius: float) -> None:
+    """Raise a FaceswapError for settings :func:`sharpen` cannot use."""
+    if method not in SHARPEN_METHODS:
+        raise FaceswapError(
+            f"Unknown sharpening '{method}'. Choose one of: {', '.join(SHARPEN_METHODS)}."
+        )
+    if amount < 0 or radius <= 0:
+        raise FaceswapError(
+            f"Sharpening needs amount >= 0 and radius > 0 (got {amount}, {radius})."
+        )
+
+
+def sharpen(face: np.ndarray, method: str = "none", amount: float = 150.0,
+            radius: float = 0.3, threshold: float = 5.0) -> np.ndarray:
+    """``face`` (float [0, 1], H×W×C) sharpened: face + amount·(face − blurred), clipped.
+
+    Upstream's defaults: ``amount`` 150 %, ``radius`` 0.3 % of the face size (at least 1 px);
+    ``unsharp`` (an unsharp mask) only sharpens where the detail exceeds ``threshold`` (0-255
+    levels), so flat skin keeps its noise down. Off (``none``) by default: a model's output is
+    soft, and sharpening it also sharpens its artefacts.
+    """
+    check_sharpening(method, amount, radius)
+    if method == "none" or amount == 0:
+        return face
+    pixels = max(1.0, face.shape[0] * radius / 100.0)
+    face = face.astype(np.float32)
+    if method == "box":
+        size = 2 * round(pixels) + 1
+        blurred = cv2.blur(face, (size, size))
+    else:
+        blurred = cv2.GaussianBlur(face, (0, 0), pixels)
+    detail = face - blurred
+    if method == "unsharp":
+        detail = np.where(np.abs(detail) * 255.0 >= threshold, detail, 0.0)
+    return np.clip(face + amount / 100.0 * detail, 0.0, 1.0).astype(np.float32)

@@ -26,7 +26,7 @@ import numpy as np
 from faceswap.lib import alignments as alignments_file
 from faceswap.lib import registry
 from faceswap.lib.align.aligned_face import AlignedFace, paste_back, warp_face
-from faceswap.lib.blend import MaskSettings, convert_mask
+from faceswap.lib.blend import MaskSettings, check_sharpening, convert_mask, sharpen
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.image import is_image_file, list_images, read_image
 from faceswap.lib.video import frame_name, is_video_file, video_info
@@ -49,6 +49,9 @@ class ConvertOptions:
     mask_settings: MaskSettings = field(default_factory=MaskSettings)
     color: str = "avg-color"
     color_options: dict[str, Any] = field(default_factory=dict)
+    sharpen: str = "none"  # none, box, gaussian, unsharp (blend.sharpen)
+    sharpen_amount: float = 150.0  # percent
+    sharpen_radius: float = 0.3  # percent of the face size
     writer: str | None = None  # default: video for a video input, images otherwise
     writer_options: dict[str, Any] = field(default_factory=dict)
     swap: bool = False
@@ -173,6 +176,14 @@ class Converter:
                 "Use -M extended or components."
             )
         self.color = registry.load_plugin("color", options.color)
+        unknown = sorted(set(options.color_options) - set(self.color.OPTIONS))
+        if unknown:
+            known = ", ".join(sorted(self.color.OPTIONS)) or "none"
+            raise FaceswapError(
+                f"Colour plugin '{options.color}' has no option {', '.join(unknown)} "
+                f"(its options: {known})."
+            )
+        check_sharpening(options.sharpen, options.sharpen_amount, options.sharpen_radius)
         self.options = options
         self.centering = self.model.config["centering"]
         self.coverage = self.model.coverage_ratio
@@ -218,6 +229,8 @@ class Converter:
             mask = convert_mask(self.options.mask, size, landmarks=face.landmarks_out,
                                 predicted=predicted, settings=self.options.mask_settings)
             new = self.color.adjust(old, swapped[i], raw, **self.options.color_options)
+            new = sharpen(new, self.options.sharpen, self.options.sharpen_amount,
+                          self.options.sharpen_radius)
             new_u8 = np.clip(np.rint(new * 255.0), 0, 255).astype(np.uint8)
             matrix = scale_matrix(face.matrix_out, size, self.options.face_scale)
             out = paste_back(out, new_u8, matrix, mask[..., 0])

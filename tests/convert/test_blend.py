@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -204,3 +205,27 @@ def test_convert_mask_erosion_applies():
     eroded = convert_mask("extended", SIZE, landmarks=_landmarks(),
                           settings=MaskSettings(erosion=20))
     assert eroded.sum() < plain.sum()
+
+
+def test_sharpen_adds_detail_and_keeps_flat_areas():
+    from faceswap.lib.blend import sharpen
+
+    rng = np.random.default_rng(0)
+    face = cv2.GaussianBlur(rng.random((64, 64, 3)).astype(np.float32), (0, 0), 2)
+    face = 0.25 + 0.5 * (face - face.min()) / (face.max() - face.min())
+
+    def detail(image):
+        return float(np.var(cv2.Laplacian(image, cv2.CV_32F)))
+
+    assert sharpen(face, "none") is face
+    for method in ("box", "gaussian", "unsharp"):
+        out = sharpen(face, method, amount=150, radius=2.0)
+        assert out.shape == face.shape and out.dtype == np.float32
+        assert detail(out) > 1.5 * detail(face), method
+        assert abs(float(out.mean()) - float(face.mean())) < 0.01  # detail, not brightness
+    flat = np.full((32, 32, 3), 0.5, np.float32)
+    np.testing.assert_allclose(sharpen(flat, "gaussian"), flat, atol=1e-6)
+    # An unsharp mask with a threshold above every detail changes nothing.
+    np.testing.assert_array_equal(sharpen(face, "unsharp", radius=2.0, threshold=255), face)
+    with pytest.raises(FaceswapError, match="radius > 0"):
+        sharpen(face, "box", radius=0)

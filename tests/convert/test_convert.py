@@ -104,6 +104,39 @@ def test_video_keeps_frames_fps_and_audio(video_input, model_dir, tmp_path):
         assert sum(1 for _ in container.decode(stream)) == 12
     with av.open(str(output)) as container:
         assert len(container.streams.audio) == 1
+    # Far from the face the output is the input up to the codec's loss: about 4 levels for these
+    # noisy frames at crf 23 (2 even at crf 0: the yuv420p round trip); another frame or a
+    # shifted paste would differ by tens.
+    from faceswap.lib.video import frames as read_frames
+
+    _, _, landmarks = video_input
+    pairs = zip(read_frames(path), read_frames(output), landmarks, strict=True)
+    for (_, _, before), (_, _, after), points in pairs:
+        if points is None:
+            continue
+        outside = _outside_face(points, before.shape)
+        diff = np.abs(before.astype(int) - after.astype(int))[outside]
+        assert diff.mean() < 6.0, diff.mean()
+
+
+def test_sharpening_and_colour_options(image_input, model_dir, tmp_path):
+    folder, _, landmarks = image_input
+    plain = tmp_path / "plain"
+    convert(ConvertOptions(input=folder, output=plain, model_dir=model_dir))
+    sharp = tmp_path / "sharp"
+    convert(ConvertOptions(input=folder, output=sharp, model_dir=model_dir, sharpen="gaussian",
+                           sharpen_amount=300))
+    a, b = (cv2.imread(str(f / "shot_00.png")).astype(int) for f in (plain, sharp))
+    outside = _outside_face(landmarks[0], a.shape)
+    assert np.abs(a - b)[~outside].mean() > 0.5  # the face changed
+    np.testing.assert_array_equal(a[outside], b[outside])  # nothing else did
+    with pytest.raises(FaceswapError, match=r"no option brightness.*threshold"):
+        convert(ConvertOptions(input=folder, output=tmp_path / "x", model_dir=model_dir,
+                               color="match-hist", color_options={"brightness": 5}))
+    with pytest.raises(FaceswapError, match="Unknown sharpening"):
+        convert(ConvertOptions(input=folder, output=tmp_path / "x", model_dir=model_dir,
+                               sharpen="laplace"))
+    assert not (tmp_path / "x").exists()
 
 
 def test_mismatched_alignments_name_the_first_mismatch(image_input, model_dir, tmp_path):
@@ -128,12 +161,17 @@ def test_interrupt_mid_video_leaves_no_output(video_input, model_dir, tmp_path):
     path, _, _ = video_input
     output = tmp_path / "swapped.mp4"
 
+    partial = []
+
     def interrupt(done, total):
         if done == 6:
+            partial.extend(tmp_path.iterdir())  # the writer's temp file, half written
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        convert(ConvertOptions(input=path, output=output, model_dir=model_dir), interrupt)
+        convert(ConvertOptions(input=path, output=output, model_dir=model_dir, batch_size=1),
+                interrupt)
+    assert partial and output not in partial
     assert list(tmp_path.iterdir()) == []
 
 
@@ -184,3 +222,14 @@ def test_on_the_fly_extracts_when_alignments_are_missing(model_dir, tmp_path):
     assert summary.faces_swapped == 1
     assert (tmp_path / "out" / "astronaut.png").exists()
     assert not alignments_file.default_path(photo).exists()  # nothing left beside the input
+
+
+def test_cli_passes_blend_options_and_refuses_unknown_ones(tmp_path, capfd):
+    from faceswap.cli.main import main
+
+    base = ["convert", "-i", str(tmp_path), "-o", str(tmp_path / "out"), "-m", str(tmp_path)]
+    assert main([*base, "--mask-option", "feather=3"]) == 1
+    assert "Unknown --mask-option feather" in capfd.readouterr().err
+    assert main([*base, "--mask-option", "passes=0"]) == 1
+    assert "passes must be at least 1" in capfd.readouterr().err
+    assert not (tmp_path / "out").exists()
