@@ -48,9 +48,12 @@ def preview_grid(columns: list[np.ndarray], size: int = 128) -> np.ndarray:
         cv2.putText(grid, title, (col * size + 6, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0),
                     1, cv2.LINE_AA)
         for row, face in enumerate(faces):
-            tile = cv2.resize(np.clip(face, 0, 1), (size, size), interpolation=cv2.INTER_CUBIC)
+            tile = cv2.resize(face, (size, size), interpolation=cv2.INTER_CUBIC)
+            # Clip after the cubic resize: it overshoots at sharp edges, and a value below 0
+            # would wrap around to a bright speck in uint8.
+            tile = np.clip(np.rint(tile * 255), 0, 255).astype(np.uint8)
             top = header + row * size
-            grid[top:top + size, col * size:(col + 1) * size] = np.rint(tile * 255).astype(np.uint8)
+            grid[top:top + size, col * size:(col + 1) * size] = tile
     return grid
 
 
