@@ -50,8 +50,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if bar:
             bar[0].close()
-    print(f"\nDemo finished in {time.perf_counter() - start:.0f} s "
-          + ", ".join(f"{k} {v:.0f} s" for k, v in summary.stage_seconds.items()))
+    stages = ", ".join(f"{k} {v:.0f} s" for k, v in summary.stage_seconds.items())
+    print(f"\nDemo finished in {time.perf_counter() - start:.0f} s ({stages})")
     if summary.loss_a is not None:
         print(f"Model trained for {summary.iterations} iterations in total; final loss A "
               f"{summary.loss_a:.4f}, loss B {summary.loss_b:.4f}")

@@ -103,7 +103,8 @@ def run_demo(
             raise FaceswapError(f"No face was found in '{photo}' ({result}).")
     summary.stage_seconds["extract"] = time.perf_counter() - tick
 
-    say(f"2/3 train: {iterations} iterations of a small Original model")
+    say(f"2/3 train: {iterations} iterations of a small Original model (one photo per person: "
+        "the warnings about too few faces are expected; augmentation makes up for it here)")
     tick = time.perf_counter()
     model_dir = out / "model"
     result = train(
