@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from fstest import REPO, TINY, write_extracted_faces
+from fstest import REPO, TINY, digest, write_extracted_faces
 
 TINY_FLAGS = [f"-O{key}={value}" for key, value in TINY.items()]
 
@@ -51,7 +51,8 @@ def test_train_command_runs_and_resumes(faces, tmp_path):
     assert _state(model_dir)["iterations"] == 8
 
 
-def test_sigint_saves_and_exits_cleanly(faces, tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_signal_saves_and_exits_cleanly(faces, tmp_path, stop):
     model_dir = tmp_path / "model"
     process = _train("-A", str(faces / "a"), "-B", str(faces / "b"), "-m", str(model_dir),
                      "-bs", "4", "-it", "100000", "-s", "100000", "--seed", "3", *TINY_FLAGS)
@@ -61,7 +62,7 @@ def test_sigint_saves_and_exits_cleanly(faces, tmp_path):
         line = process.stdout.readline()
         assert line or process.poll() is None, process.stderr.read()[-3000:]
     time.sleep(1.0)
-    os.kill(process.pid, signal.SIGINT)
+    os.kill(process.pid, stop)
     out, err = process.communicate(timeout=240)
     assert process.returncode == 0, err[-3000:]
     assert "stopped on request" in out
@@ -73,6 +74,19 @@ def test_sigint_saves_and_exits_cleanly(faces, tmp_path):
     out, err = resume.communicate(timeout=300)
     assert resume.returncode == 0, err[-3000:]
     assert _state(model_dir)["iterations"] == saved + 1
+
+
+def test_train_into_another_models_folder_changes_nothing(faces, tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "dfaker_state.json").write_text('{"name": "dfaker", "iterations": 7}')
+    before = digest(folder)
+    process = _train("-A", str(faces / "a"), "-B", str(faces / "b"), "-m", str(folder),
+                     *TINY_FLAGS)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 1
+    assert "different model" in err and "Traceback" not in err
+    assert digest(folder) == before
 
 
 def test_empty_folder_is_a_clear_error(faces, tmp_path):

@@ -350,7 +350,12 @@ def test_gradient_accumulation_applies_every_n_steps(tmp_path):
                                                         strict=True))
 
 
-def test_global_norm_clipping_is_configured(tmp_path):
-    model = make_original(tmp_path / "m", {"gradient_clipping": "global_norm",
+@pytest.mark.parametrize(("clipping", "attribute"), [
+    ("global_norm", "global_clipnorm"), ("norm", "clipnorm"), ("value", "clipvalue")])
+def test_gradient_clipping_is_configured(tmp_path, clipping, attribute):
+    model = make_original(tmp_path / "m", {"gradient_clipping": clipping,
                                            "clipping_value": 0.5})
-    assert model.model.optimizer.global_clipnorm == 0.5
+    optimizer = model.model.optimizer
+    assert getattr(optimizer, attribute) == 0.5
+    others = {"global_clipnorm", "clipnorm", "clipvalue"} - {attribute}
+    assert all(getattr(optimizer, name) is None for name in others)
