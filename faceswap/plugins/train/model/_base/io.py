@@ -188,7 +188,6 @@ class IO:
         plugin = self._plugin
         state = plugin.state
         average = float(np.mean(self.history)) if self.history else None
-        previous, self.saved_iterations = self.saved_iterations, state.iterations
         from faceswap.plugins.train.model._base.settings import is_chief
 
         if not is_chief():  # in a multi-machine cluster only worker 0 writes the shared folder
@@ -221,6 +220,7 @@ class IO:
                 atomic.copy_file(path, path.with_name(path.name + ".bk"))
             message += " [Model backed up]"
         logger.info(message)
+        previous, self.saved_iterations = self.saved_iterations, state.iterations
         interval = self.snapshot_interval
         if interval and state.iterations // interval > previous // interval:
             self.snapshot()
