@@ -44,8 +44,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-D", "--detector", default="dlib-hog", choices=list_plugins("detect"),
                         help="Face detector (default dlib-hog: fast on CPU, frontal faces).")
     parser.add_argument("-A", "--aligner", default="dlib-68", choices=list_plugins("align"),
-                        help="68-point landmark model (default dlib-68; mesh-68 follows turned and "
-                        "tilted faces further).")
+                        help="68-point landmark model (default dlib-68; mesh-68: MediaPipe's face "
+                        "mesh, keeps up with tilted faces).")
     parser.add_argument("-M", "--masks", nargs="+", default=list(DEFAULT_MASKS),
                         choices=MASK_TYPES, metavar="MASK",
                         help=f"Landmark masks to store per face, from {', '.join(MASK_TYPES)} "
