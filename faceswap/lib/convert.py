@@ -132,6 +132,15 @@ def check_alignments(alignments: alignments_file.Alignments, source: _Source, pa
             )
     if alignments.frames and not any(key in alignments.frames for key in source.keys):
         raise FaceswapError(f"No frame of the input appears in '{path}'.")
+    # Extract records every frame it read, faces or not: a missing frame was never extracted
+    # (-een N, or an interrupted run), and would pass through with the original face on it.
+    missing = [key for key in source.keys if key not in alignments.frames]
+    if missing:
+        logger.warning(
+            "%d of %d frames of the input are not in '%s' (first: '%s'); they are written "
+            "unchanged. Extract every frame (no -een), or finish the extract with "
+            "--skip-existing, to swap them too.", len(missing), len(source.keys), path,
+            missing[0])
 
 
 def in_ranges(index: int, ranges: list[tuple[int, int]] | None) -> bool:

@@ -150,6 +150,20 @@ def test_mismatched_alignments_name_the_first_mismatch(image_input, model_dir, t
     assert not (tmp_path / "out").exists()
 
 
+def test_frames_missing_from_the_alignments_are_counted(image_input, model_dir, tmp_path,
+                                                       caplog):
+    folder, frames, landmarks = image_input
+    partial = make_alignments({f"shot_{i:02d}.png": (frames[i].shape[:2], [landmarks[i]])
+                               for i in (0, 1)})
+    path = tmp_path / "partial.json"
+    alignments_file.save(partial, path)
+    summary = convert(ConvertOptions(input=folder, output=tmp_path / "out", model_dir=model_dir,
+                                     alignments=path))
+    assert summary.faces_swapped == 2 and summary.frames_written == 10
+    assert "8 of 10 frames of the input are not in" in caplog.text
+    assert "'shot_02.png'" in caplog.text
+
+
 def test_missing_alignments_is_clear(image_input, model_dir, tmp_path):
     folder, _, _ = image_input
     with pytest.raises(FaceswapError, match="No alignments file"):
