@@ -176,14 +176,7 @@ class Converter:
 
         if options.mask not in MASKS:
             raise FaceswapError(f"Unknown mask '{options.mask}'; choose one of {MASKS}.")
-        plugin = registry.load_plugin("model", find_plugin_name(options.model_dir))
-        self.model = plugin.Model(options.model_dir, predict=True, swap=options.swap)
-        self.model.build()
-        if options.mask == "predicted" and not self.model.config["learn_mask"]:
-            raise FaceswapError(
-                "-M predicted needs a model trained with learn_mask; this one has no mask output. "
-                "Use -M extended or components."
-            )
+        # Settings are checked before the model loads, so a typo fails in a moment.
         self.color = registry.load_plugin("color", options.color)
         unknown = sorted(set(options.color_options) - set(self.color.OPTIONS))
         if unknown:
@@ -193,6 +186,14 @@ class Converter:
                 f"(its options: {known})."
             )
         check_sharpening(options.sharpen, options.sharpen_amount, options.sharpen_radius)
+        plugin = registry.load_plugin("model", find_plugin_name(options.model_dir))
+        self.model = plugin.Model(options.model_dir, predict=True, swap=options.swap)
+        self.model.build()
+        if options.mask == "predicted" and not self.model.config["learn_mask"]:
+            raise FaceswapError(
+                "-M predicted needs a model trained with learn_mask; this one has no mask output. "
+                "Use -M extended or components."
+            )
         self.options = options
         self.centering = self.model.config["centering"]
         self.coverage = self.model.coverage_ratio
