@@ -35,6 +35,7 @@ def _frame_range(text: str) -> tuple[int, int]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from faceswap.lib.blend import SHARPEN_METHODS
     from faceswap.lib.registry import list_plugins
 
     parser.add_argument("-i", "--input", required=True, type=Path,
@@ -63,7 +64,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="Colour plugin option, e.g. -C threshold=98 (match-hist), "
                         "-C contrast=10 (manual-balance).")
     parser.add_argument("--sharpen", default="none",
-                        choices=("none", "box", "gaussian", "unsharp"),
+                        choices=SHARPEN_METHODS,
                         help="Sharpen the swapped face before blending (default none).")
     parser.add_argument("--sharpen-amount", type=float, default=150.0, metavar="PERCENT",
                         help="Sharpening strength (default 150%%).")
@@ -92,28 +93,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="For image input: the video whose audio and fps to use.")
 
 
-MASK_OPTIONS = {"kernel_size", "passes", "threshold", "erosion_top", "erosion_bottom",
-                "erosion_left", "erosion_right"}
-
-
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from faceswap.lib.blend import MaskSettings
+    from faceswap.lib.blend import mask_settings
     from faceswap.lib.convert import ConvertOptions, convert
     from faceswap.lib.errors import FaceswapError
 
     if not -10 <= args.face_scale <= 10:
         raise FaceswapError("-S/--face-scale must be between -10 and 10 (%).")
-    mask_options = dict(args.mask_option)
-    bad = sorted(set(mask_options) - MASK_OPTIONS)
-    if bad:
-        raise FaceswapError(f"Unknown --mask-option {', '.join(bad)}; known: "
-                            f"{', '.join(sorted(MASK_OPTIONS))}.")
     options = ConvertOptions(
         input=args.input, output=args.output, model_dir=args.model_dir,
         alignments=args.alignments, mask=args.mask_type,
-        mask_settings=MaskSettings(type=args.mask_blur, erosion=args.erosion, **mask_options),
+        mask_settings=mask_settings(args.mask_blur,
+                                    **{"erosion": args.erosion, **dict(args.mask_option)}),
         color=args.color_adjustment, color_options=dict(args.color_option),
         sharpen=args.sharpen, sharpen_amount=args.sharpen_amount,
         sharpen_radius=args.sharpen_radius, writer=args.writer,

@@ -16,6 +16,7 @@ float32 (S, S, 1) mask in [0, 1]. The steps follow upstream faceswap's ``mask_bl
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass
@@ -279,6 +280,16 @@ def convert_mask(
     mask = erode_mask(mask, settings)
     box = _box_mask(int(size), settings.type != "none")
     return np.minimum(mask, box).astype(np.float32)
+
+
+def mask_settings(type: str = "normalized", **options: float) -> MaskSettings:
+    """MaskSettings from user-given KEY=VALUE options, refusing keys it does not have."""
+    known = {f.name for f in dataclasses.fields(MaskSettings)} - {"type"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise MaskError(f"Unknown --mask-option {', '.join(unknown)}; known: "
+                        f"{', '.join(sorted(known))}.")
+    return MaskSettings(type=type, **options)
 
 
 SHARPEN_METHODS = ("none", "box", "gaussian", "unsharp")
