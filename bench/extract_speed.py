@@ -2,6 +2,7 @@
 
     python bench/extract_speed.py [--clip PATH] [--detector dlib-hog] [--jobs N]
     python bench/extract_speed.py --calibrate --detector opencv-dnn   # box mapping to dlib's
+    python bench/extract_speed.py --compare blazeface [--every-n 2]    # bare detectors vs dlib-hog
 
 Both runs see the same frames, with the models already loaded: the pipeline (threads,
 alignment, pose, masks, PNG + alignments writing) via faceswap.lib.extract.extract, then a
@@ -80,6 +81,90 @@ def calibrate(detector_name: str) -> None:
           f"BOX_TO_DLIB=({mean[0]:.3f}, {mean[1]:.3f}, {mean[2]:.3f}, {mean[3]:.3f})")
 
 
+def _iou(a, b) -> float:
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def compare(names: list[str], every_n: int, aligner_name: str) -> None:
+    """Bare detectors against dlib-hog on every shared clip (and the stills), frame by frame.
+
+    Per clip and detector: frames with at least one face, frames with more than one (the clips
+    hold one person each, so those are false positives), detect-only frames/s, and how far
+    dlib-68's landmarks from the detector's box land from dlib-68's landmarks from dlib-hog's
+    box for the same face (mean over the 68 points, in inter-ocular distances; median and 90th
+    percentile over faces). The detectors take turns on each frame, alternating which goes
+    first, so load from other jobs on the shared cores hits them alike.
+    """
+    from faceswap.lib.image import read_image
+
+    names = ["dlib-hog", *[n for n in names if n != "dlib-hog"]]
+    detectors = {name: load_plugin("detect", name) for name in names}
+    aligner = load_plugin("align", aligner_name)
+    sources: list[tuple[str, object]] = [
+        (clip.stem.removeprefix("livePortrait_"),
+         (image for _, _, image in frames(clip, every_n=every_n)))
+        for clip in sorted(CLIPS.glob("*.mp4"))
+    ]
+    sources.append(("stills", (read_image(p) for p in sorted(STILLS.glob("*.jpg")))))
+    first = next(frames(CLIPS / "livePortrait_d9.mp4"))[2]
+    for detector in detectors.values():  # one-off model loading stays out of the timings
+        detector.detect(first)
+    totals = {name: [0, 0, 0.0] for name in names}  # frames, frames with a face, seconds
+    for label, images in sources:
+        count = 0
+        found = {name: 0 for name in names}
+        several = {name: 0 for name in names}
+        only = {name: 0 for name in names}
+        seconds = {name: 0.0 for name in names}
+        errors: dict[str, list[float]] = {name: [] for name in names[1:]}
+        for image in images:
+            order = names if count % 2 == 0 else names[::-1]
+            results = {}
+            for name in order:
+                start = time.perf_counter()
+                results[name] = detectors[name].detect(image)
+                seconds[name] += time.perf_counter() - start
+            count += 1
+            for name in names:
+                found[name] += bool(results[name])
+                several[name] += len(results[name]) > 1
+                only[name] += bool(results[name]) and not results["dlib-hog"]
+            for ref in results["dlib-hog"]:
+                reference = aligner.landmarks(image, ref.box)
+                eyes = np.linalg.norm(reference[36:42].mean(0) - reference[42:48].mean(0))
+                for name in names[1:]:
+                    match = max(results[name], key=lambda d, r=ref: _iou(r.box, d.box),
+                                default=None)
+                    if match is None or _iou(ref.box, match.box) < 0.3:
+                        continue
+                    points = aligner.landmarks(image, match.box)
+                    errors[name].append(
+                        float(np.linalg.norm(points - reference, axis=1).mean() / eyes))
+        hog_fps = count / seconds["dlib-hog"]
+        for name in names:
+            totals[name][0] += count
+            totals[name][1] += found[name]
+            totals[name][2] += seconds[name]
+            fps = count / seconds[name]
+            line = (f"extract_speed: compare source={label} detector={name} frames={count} "
+                    f"with_face={found[name]} recall={found[name] / count:.3f} "
+                    f"multi={several[name]} only_this={only[name]} "
+                    f"detect_fps={fps:.1f} fps_vs_hog={fps / hog_fps:.2f}")
+            if errors.get(name):
+                err = np.array(errors[name])
+                line += (f" lm_err_iod_median={np.median(err):.3f} "
+                         f"p90={np.percentile(err, 90):.3f} matched={len(err)}")
+            print(line, flush=True)
+    hog_fps = totals["dlib-hog"][0] / totals["dlib-hog"][2]
+    for name, (count, with_face, seconds) in totals.items():
+        print(f"extract_speed: compare source=all detector={name} frames={count} "
+              f"recall={with_face / count:.3f} detect_fps={count / seconds:.1f} "
+              f"fps_vs_hog={count / seconds / hog_fps:.2f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clip", type=Path, default=CLIPS / "livePortrait_d9.mp4")
@@ -87,9 +172,15 @@ def main() -> None:
     parser.add_argument("--aligner", default="dlib-68")
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument("--compare", nargs="+", metavar="DETECTOR",
+                        help="bare detectors against dlib-hog on every shared clip and still")
+    parser.add_argument("--every-n", type=int, default=1, help="with --compare: every Nth frame")
     args = parser.parse_args()
     if args.calibrate:
         calibrate(args.detector)
+        return
+    if args.compare:
+        compare(args.compare, args.every_n, args.aligner)
         return
     warm_up(args.clip, args.detector, args.aligner)
     with tempfile.TemporaryDirectory() as tmp:

@@ -18,12 +18,17 @@ from faceswap.plugins.extract._base import Detection, shipped_weights, to_dlib_b
 
 NAME = "blazeface"
 INPUT_SIZE = 128
-CONFIDENCE = 0.5
+# Real faces in the shared clips and stills score 0.77 or more; non-faces reached 0.58 (a cat,
+# a colour chart, a painting), which MediaPipe's own 0.5 would keep.
+CONFIDENCE = 0.65
 NMS_IOU = 0.3
+# The short-range model misses faces narrower than ~0.1 of the frame's longer side; when a
+# frame gives nothing, it is searched again in overlapping tiles this fraction of that side.
+TILE_FRACTION = 0.6
 # BlazeFace's boxes are square-ish and reach from the brows to below the mouth; mapped onto
 # dlib's convention (centre shift x, y and scale w, h as fractions of the box): median over the
 # matched faces of the shared clips and stills (bench/extract_speed.py --calibrate).
-BOX_TO_DLIB = (0.0, 0.0, 1.0, 1.0)
+BOX_TO_DLIB = (0.0, -0.035, 0.995, 0.995)
 # SSD layers (stride, anchors per cell); layers sharing a stride share one grid, so the model's
 # 896 outputs are 16x16 cells x 2 anchors followed by 8x8 cells x 6 anchors.
 _LAYERS = ((8, 2), (16, 6))
@@ -114,14 +119,54 @@ def _weighted_nms(boxes: np.ndarray, scores: np.ndarray) -> list[tuple[np.ndarra
     return kept
 
 
-def detect(image_bgr: np.ndarray) -> list[Detection]:
-    """Faces in ``image_bgr`` as (box, score); box (x, y, w, h) in dlib's convention."""
+def _find(image_bgr: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """Faces as ((x0, y0, x1, y1) in the image's pixels, score), one pass over the whole image."""
     small, scale, left, top = _letterbox(image_bgr)
     scores, regressors = _raw(small)
     hits = scores >= CONFIDENCE
-    out = []
     boxes = _decode(regressors[hits], ANCHORS[hits])
-    for box, score in _weighted_nms(boxes, scores[hits]):
-        x0, y0, x1, y1 = box * INPUT_SIZE * scale - [left, top, left, top]
-        out.append(Detection(to_dlib_box((x0, y0, x1 - x0, y1 - y0), BOX_TO_DLIB), score))
-    return out
+    offset = np.array([left, top, left, top], dtype=np.float32)
+    return [(box * INPUT_SIZE * scale - offset, score)
+            for box, score in _weighted_nms(boxes, scores[hits])]
+
+
+def _spans(length: int, tile: int) -> list[int]:
+    return [0] if length <= tile else [0, length - tile]
+
+
+def _find_tiled(image_bgr: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """Faces found in overlapping tiles, each zoomed to the full input: for smaller faces."""
+    height, width = image_bgr.shape[:2]
+    tile = round(TILE_FRACTION * max(height, width))
+    found = []
+    for y in _spans(height, tile):
+        for x in _spans(width, tile):
+            for box, score in _find(image_bgr[y:y + tile, x:x + tile]):
+                found.append((box + np.array([x, y, x, y], dtype=np.float32), score))
+    found.sort(key=lambda item: -item[1])
+    kept: list[tuple[np.ndarray, float]] = []
+    for box, score in found:
+        # A face in the tiles' overlap is found twice, once maybe cut by a tile edge: the cut
+        # box lies mostly inside the whole one, so overlap is measured on the smaller box.
+        area = np.prod(box[2:] - box[:2])
+        if all(_intersection(box, other) < 0.5 * min(area, np.prod(other[2:] - other[:2]))
+               for other, _ in kept):
+            kept.append((box, score))
+    return kept
+
+
+def _intersection(a: np.ndarray, b: np.ndarray) -> float:
+    size = np.minimum(a[2:], b[2:]) - np.maximum(a[:2], b[:2])
+    return float(np.prod(np.clip(size, 0, None)))
+
+
+def detect(image_bgr: np.ndarray) -> list[Detection]:
+    """Faces in ``image_bgr`` as (box, score); box (x, y, w, h) in dlib's convention."""
+    found = _find(image_bgr)
+    if not found:
+        # Like dlib-hog's upsampled retry: only frames with no face pay for the zoomed tiles.
+        found = _find_tiled(image_bgr)
+    return [
+        Detection(to_dlib_box((x0, y0, x1 - x0, y1 - y0), BOX_TO_DLIB), score)
+        for (x0, y0, x1, y1), score in found
+    ]
