@@ -49,7 +49,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mixed-precision", action=argparse.BooleanOptionalAction, default=None,
                         help="Train in mixed float16 (GPUs); switchable on resume.")
     parser.add_argument("-d", "--distributed", action="store_true",
-                        help="Train on every visible GPU (tf.distribute.MirroredStrategy).")
+                        help="Train on every visible GPU (tf.distribute.MirroredStrategy), or, "
+                        "with TF_CONFIG set, as one worker of a multi-machine cluster "
+                        "(MultiWorkerMirroredStrategy; -bs is per worker).")
     parser.add_argument("-P", "--no-flip", action="store_true", help="No random flips.")
     parser.add_argument("-W", "--no-warp", action="store_true", help="No random warping.")
     parser.add_argument("-c", "--no-augment-color", action="store_true",
@@ -118,4 +120,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"Preview: {summary.preview_path}")
     if summary.loss_plot:
         print(f"Loss plot: {summary.loss_plot}")
+    if summary.weights_checksum:
+        # Equal on every worker of a multi-worker run: they trained one and the same model.
+        print(f"weights checksum: {summary.weights_checksum}")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
+import keras
 import numpy as np
 
 from faceswap.lib import atomic
@@ -22,10 +23,12 @@ def predict_preview(model, faces_a: np.ndarray, faces_b: np.ndarray) -> list[np.
     columns = [faces_a]
     for faces, order in ((faces_a, (0, 1)), (faces_b, (1, 0))):
         inputs = [_fit(faces, shape) for shape in model.input_shapes]
-        outputs = model.model.predict(inputs, verbose=0, batch_size=len(faces))
-        outputs = outputs if isinstance(outputs, list) else [outputs]
+        # A direct call, not predict(): under a multi-worker strategy predict() gathers its
+        # outputs from every worker (a collective op), and only the chief draws the preview.
+        outputs = model.model(inputs, training=False)
+        outputs = outputs if isinstance(outputs, list | tuple) else [outputs]
         per_side = len(outputs) // 2
-        faces_out = [np.asarray(outputs[0]), np.asarray(outputs[per_side])]
+        faces_out = [keras.ops.convert_to_numpy(outputs[i]) for i in (0, per_side)]
         if faces is faces_b:
             columns.append(faces_b)
         columns += [faces_out[order[0]], faces_out[order[1]]]

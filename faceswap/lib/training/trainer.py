@@ -83,6 +83,7 @@ class TrainSummary:
     model_path: Path
     preview_path: Path | None
     loss_plot: Path | None
+    weights_checksum: str | None = None  # distributed runs: compare it across workers
 
 
 class StopFlag:
@@ -150,7 +151,8 @@ def build_feeder(options: TrainOptions, model, faces: tuple[Any, Any]) -> Any:
         input_size=model.input_shapes[0][1], output_size=model.output_shapes[0][1],
         coverage_ratio=model.coverage_ratio, centering=model.config["centering"],
         mask_type=model.config["mask_type"], mask_channels=model.mask_channels, augment=augment,
-        seed=options.seed if options.seed is not None else int(time.time()),
+        # Each worker of a multi-worker cluster draws its own batches.
+        seed=(options.seed if options.seed is not None else int(time.time())) + model.worker_index,
         workers=options.workers,
         # With a fixed seed, a resumed session continues the same batch sequence.
         start_batch=model.iterations,
@@ -188,7 +190,8 @@ def train(
     own_feeder = feeder is None
     feeder = build_feeder(options, model, faces) if feeder is None else feeder
     logs_dir = model.io.model_dir / f"{model.name}_logs"
-    writer = None if options.no_logs else EventWriter(
+    # Only the chief writes into the model folder, which the workers share.
+    writer = None if options.no_logs or not model.is_chief else EventWriter(
         logs_dir / f"session_{model.state.session_id}")
     preview_path = (options.preview_dir or model.io.model_dir) / "training_preview.png"
     outputs = len(model.model.outputs)
@@ -241,7 +244,7 @@ def train(
                     report(Progress(
                         model.iterations, done, options.iterations, loss_a, loss_b, rate,
                         (options.iterations - done) * sum(recent) / len(recent),
-                        float(model.model.optimizer.learning_rate),
+                        float(np.asarray(model.model.optimizer.learning_rate)),
                     ))
                 if done % options.save_interval == 0 and done < options.iterations:
                     _save(model, writer, options, feeder, preview_path)
@@ -256,11 +259,17 @@ def train(
         loss_plot = logs_dir / "loss.png"
     seconds = time.perf_counter() - start
     timed = step_times[1:] or step_times  # the first step compiles
+    checksum = None
+    if options.distributed:
+        from faceswap.plugins.train.model._base.settings import weights_checksum
+
+        checksum = weights_checksum(model.model)
     return TrainSummary(
         iterations=model.iterations, session_iterations=done, loss_a=loss_a, loss_b=loss_b,
         examples_per_second=2 * options.batch_size * len(timed) / sum(timed) if timed else 0.0,
         seconds=seconds, stopped_early=stopped, model_path=model.io.model_path,
-        preview_path=preview_path if options.write_preview else None, loss_plot=loss_plot,
+        preview_path=preview_path if options.write_preview and model.is_chief else None,
+        loss_plot=loss_plot, weights_checksum=checksum,
     )
 
 
@@ -274,7 +283,7 @@ def _save(model, writer, options: TrainOptions, feeder, preview_path: Path) -> N
     model.save()
     if writer is not None:
         writer.flush()
-    if options.write_preview and hasattr(feeder, "preview"):
+    if options.write_preview and model.is_chief and hasattr(feeder, "preview"):
         from faceswap.lib.training.preview import write_preview
 
         faces_a, faces_b = feeder.preview(options.preview_count)

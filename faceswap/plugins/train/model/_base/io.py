@@ -188,9 +188,9 @@ class IO:
         plugin = self._plugin
         state = plugin.state
         average = float(np.mean(self.history)) if self.history else None
-        from faceswap.plugins.train.model._base.settings import is_chief
-
-        if not is_chief():  # in a multi-machine cluster only worker 0 writes the shared folder
+        # In a multi-worker cluster only the chief writes the shared folder. Keras saves each
+        # variable's local copy (no collective op), so the other workers need not save at all.
+        if not plugin.is_chief:
             self.history.clear()
             return average
         improved = False

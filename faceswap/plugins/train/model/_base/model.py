@@ -69,6 +69,7 @@ class ModelBase:
         self._freeze = freeze_weights
         self._distributed = distributed
         self.model: keras.Model | None = None
+        self.strategy: Any = None  # set by build()
         self._io = IO(self, Path(model_dir), snapshot_interval)
         self._state = State(self._io.model_dir, self.name)
         self._io.saved_iterations = self._state.iterations
@@ -162,6 +163,20 @@ class ModelBase:
         if self.config["mouth_multiplier"] > 1:
             channels.append("mouth")
         return tuple(channels)
+
+    @property
+    def is_chief(self) -> bool:
+        """Whether this process writes the model folder.
+
+        True unless the model trains under a multi-worker strategy and ``TF_CONFIG`` names
+        another task the chief: the workers share the folder, so one of them writes it.
+        """
+        return not settings.is_multi_worker(self.strategy) or settings.is_chief()
+
+    @property
+    def worker_index(self) -> int:
+        """This process's index in a multi-worker cluster (0 when training alone)."""
+        return settings.worker_index() if settings.is_multi_worker(self.strategy) else 0
 
     def add_history(self, loss: np.ndarray) -> None:
         """Record one iteration's per-side losses (summed) for the next save's average."""
@@ -314,6 +329,8 @@ class ModelBase:
         self.model.compile(
             optimizer=settings.make_optimizer(self.config), loss=self._losses(), jit_compile=jit
         )
+        if settings.is_multi_worker(self.strategy):
+            settings.use_multi_worker_train_function(self.model, self.strategy)
 
     def _inference_model(self, model: keras.Model) -> keras.Model:
         # A → B feeds face A through the shared encoder and decoder B, i.e. the graph from input

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
 from typing import Any
 
 import keras
+import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,69 @@ def is_chief() -> bool:
     if "chief" in (config.get("cluster") or {}):
         return task.get("type") == "chief"
     return task.get("type", "worker") == "worker" and int(task.get("index", 0)) == 0
+
+
+def is_multi_worker(strategy: Any) -> bool:
+    """Whether ``strategy`` is TensorFlow's MultiWorkerMirroredStrategy (one or more workers)."""
+    if keras.backend.backend() != "tensorflow":
+        return False
+    import tensorflow as tf
+
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+
+def use_multi_worker_train_function(model: keras.Model, strategy: Any) -> None:
+    """Give a compiled model a train function whose logs reduce correctly across workers.
+
+    Keras 3's TensorFlow trainer averages the per-replica logs of a multi-worker strategy with
+    ``strategy.reduce("MEAN", value, axis=0)``: ``axis=0`` also averages along the value's first
+    dimension, and every log (the loss tracker's ``div_no_nan(total, count)``) is a scalar, so
+    with two or more workers the first step fails while tracing ("Invalid reduction dimension 0
+    for input with 0 dimensions"); ``fit`` fails the same way. This function does what Keras'
+    does (``strategy.run`` of the model's own ``train_step``, gradients all-reduced by the
+    optimizer as usual) but averages the scalar logs over replicas only (``axis=None``).
+    ``train_on_batch`` uses an existing ``model.train_function`` as is, and ``compile`` clears
+    it, so call this after compiling.
+    """
+    import tensorflow as tf
+    from keras import tree
+
+    def reduce(value: Any) -> Any:
+        return strategy.reduce("MEAN", value, axis=None)
+
+    @tf.autograph.experimental.do_not_convert
+    def one_step(data: Any) -> Any:
+        return tree.map_structure(reduce, strategy.run(model.train_step, args=(data,)))
+
+    one_step = tf.function(one_step, reduce_retracing=True, jit_compile=model.jit_compile)
+
+    def train_function(iterator: Any) -> Any:
+        outputs = None
+        for _, data in zip(range(model.steps_per_execution), iterator, strict=False):
+            outputs = one_step(data)
+        return outputs
+
+    model.train_function = train_function
+
+
+def worker_index() -> int:
+    """This task's index in ``TF_CONFIG`` (0 without one)."""
+    return int(_task().get("index", 0))
+
+
+def weights_checksum(model: keras.Model) -> str:
+    """SHA-256 (hex) over every weight of ``model``, its path and its bytes, in model order.
+
+    Synchronous data-parallel training keeps identical weights on every worker, so equal
+    checksums at the end of a multi-worker run show the workers really trained one model.
+    """
+    digest = hashlib.sha256()
+    for variable in model.weights:
+        digest.update(variable.path.encode())
+        value = np.ascontiguousarray(keras.ops.convert_to_numpy(variable))
+        digest.update(str(value.dtype).encode())
+        digest.update(value.tobytes())
+    return digest.hexdigest()
 
 
 class _NoStrategy:
