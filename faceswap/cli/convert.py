@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from faceswap.cli._options import option_pair
+from faceswap.cli._progress import add_progress_flag, progress_bar
 
 HELP = "swap person A's face for person B's in images or a video, using a trained model"
 DESCRIPTION = """\
@@ -35,7 +36,8 @@ def _frame_range(text: str) -> tuple[int, int]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from faceswap.lib.blend import SHARPEN_METHODS
+    from faceswap.lib.align.masks import CONVERT_MASK_TYPES
+    from faceswap.lib.blend import BLUR_TYPES, SHARPEN_METHODS
     from faceswap.lib.registry import list_plugins
 
     parser.add_argument("-i", "--input", required=True, type=Path,
@@ -47,10 +49,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-al", "-p", "--alignments", type=Path,
                         help="Alignments file (default: <input>_alignments.json beside it).")
     parser.add_argument("-M", "--mask-type", default="extended",
-                        choices=("extended", "components", "none", "predicted"),
+                        choices=CONVERT_MASK_TYPES,
                         help="Mask to blend with (default extended; predicted needs learn_mask).")
     parser.add_argument("--mask-blur", default="normalized",
-                        choices=("normalized", "gaussian", "none"), help="Mask edge blur.")
+                        choices=BLUR_TYPES, help="Mask edge blur.")
     parser.add_argument("--erosion", type=float, default=0.0,
                         help="Shrink (positive %%) or grow (negative) the mask.")
     parser.add_argument("--mask-option", action="append", type=option_pair, default=[],
@@ -91,11 +93,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="Extract faces now when there is no alignments file.")
     parser.add_argument("-r", "--reference-video", type=Path,
                         help="For image input: the video whose audio and fps to use.")
+    add_progress_flag(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from faceswap.lib.blend import mask_settings
     from faceswap.lib.convert import ConvertOptions, convert
     from faceswap.lib.errors import FaceswapError
@@ -115,17 +116,8 @@ def run(args: argparse.Namespace) -> int:
         face_scale=args.face_scale, batch_size=args.batch_size, jobs=args.jobs,
         on_the_fly=args.on_the_fly, reference_video=args.reference_video,
     )
-    bar = tqdm(unit="frame", desc="Converting", dynamic_ncols=True)
-
-    def progress(done: int, total: int) -> None:
-        if total and bar.total != total:
-            bar.total = total
-        bar.update(done - bar.n)
-
-    try:
+    with progress_bar(args, "convert") as progress:
         summary = convert(options, progress)
-    finally:
-        bar.close()
     print(f"Converted {summary.frames} frames in {summary.seconds:.1f} s "
           f"({summary.fps:.1f} frames/s): {summary.faces_swapped} faces swapped in "
           f"{summary.frames_swapped} frames, {summary.frames_without_face} frames without a face, "

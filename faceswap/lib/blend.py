@@ -24,10 +24,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from faceswap.lib.align.masks import landmark_mask
+from faceswap.lib.align.masks import CONVERT_MASK_TYPES, FACE_MASK_TYPES, landmark_mask
 from faceswap.lib.errors import FaceswapError
 
-MASK_KINDS = ("extended", "components", "none", "predicted")
 BLUR_TYPES = ("normalized", "gaussian", "none")
 
 # Each further blur pass uses the previous kernel times this: a gaussian is already soft at its
@@ -251,11 +250,12 @@ def _source_mask(
             interpolation = cv2.INTER_AREA if mask.shape[0] > size else cv2.INTER_CUBIC
             mask = cv2.resize(mask, (size, size), interpolation=interpolation)
         return np.clip(mask, 0.0, 1.0)
-    if kind in ("extended", "components"):
+    if kind in FACE_MASK_TYPES:
         if landmarks is None:
             raise MaskError(f"The '{kind}' mask needs the face's 68 landmarks at size {size}.")
         return landmark_mask(landmarks, size, kind).astype(np.float32) / 255.0
-    raise MaskError(f"Unknown mask type '{kind}'. Choose one of: {', '.join(MASK_KINDS)}.")
+    raise MaskError(f"Unknown mask type '{kind}'. Choose one of: "
+                    f"{', '.join(CONVERT_MASK_TYPES)}.")
 
 
 def convert_mask(

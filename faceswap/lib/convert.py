@@ -15,7 +15,7 @@ import queue
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,15 +26,12 @@ import numpy as np
 from faceswap.lib import alignments as alignments_file
 from faceswap.lib import registry
 from faceswap.lib.align.aligned_face import AlignedFace, paste_back, warp_face
+from faceswap.lib.align.masks import CONVERT_MASK_TYPES
 from faceswap.lib.blend import MaskSettings, check_sharpening, convert_mask, sharpen
 from faceswap.lib.errors import FaceswapError
-from faceswap.lib.image import is_image_file, list_images, read_image
-from faceswap.lib.video import frame_name, is_video_file, video_info
-from faceswap.lib.video import frames as video_frames
+from faceswap.lib.sources import Source, open_source
 
 logger = logging.getLogger(__name__)
-
-MASKS = ("extended", "components", "none", "predicted")
 
 
 @dataclass
@@ -79,45 +76,7 @@ class ConvertSummary:
         return self.frames / self.seconds if self.seconds else 0.0
 
 
-@dataclass
-class _Source:
-    keys: list[str] | None  # every frame key, in order (None: a video that does not say)
-    frames: Callable[[], Iterator[tuple[int, str, str, np.ndarray]]]  # index, key, stem, frame
-    is_video: bool
-    fps: float | None
-    total: int
-
-
-def open_source(path: Path) -> _Source:
-    """The frames of an image, a folder of images or a video, with their alignments keys."""
-    if path.is_dir():
-        images = list_images(path)
-        if not images:
-            raise FaceswapError(f"The folder '{path}' holds no images to convert.")
-
-        def folder_frames():
-            for index, image in enumerate(images):
-                yield index, image.name, image.stem, read_image(image)
-
-        return _Source([p.name for p in images], folder_frames, False, None, len(images))
-    if not path.exists():
-        raise FaceswapError(f"'{path}' does not exist. Pass a video, an image or a folder.")
-    if is_image_file(path):
-        return _Source([path.name], lambda: iter([(0, path.name, path.stem, read_image(path))]),
-                       False, None, 1)
-    info = video_info(path)  # raises a clear error for files FFmpeg cannot read
-    keys = [frame_name(path, i) for i in range(info.frame_count)] if info.frame_count else None
-
-    def frames_of_video():
-        for index, name, frame in video_frames(path):
-            yield index, name, name, frame
-
-    if not is_video_file(path):
-        logger.info("'%s' has no video extension but decodes as video.", path.name)
-    return _Source(keys, frames_of_video, True, info.fps, info.frame_count)
-
-
-def check_alignments(alignments: alignments_file.Alignments, source: _Source, path: Path) -> None:
+def check_alignments(alignments: alignments_file.Alignments, source: Source, path: Path) -> None:
     """Refuse alignments that belong to another input, naming the first mismatch."""
     if source.keys is None:
         return
@@ -174,8 +133,9 @@ class Converter:
     def __init__(self, options: ConvertOptions) -> None:
         from faceswap.lib.model_tools import find_plugin_name
 
-        if options.mask not in MASKS:
-            raise FaceswapError(f"Unknown mask '{options.mask}'; choose one of {MASKS}.")
+        if options.mask not in CONVERT_MASK_TYPES:
+            raise FaceswapError(f"Unknown mask '{options.mask}'; choose one of "
+                                f"{', '.join(CONVERT_MASK_TYPES)}.")
         # Settings are checked before the model loads, so a typo fails in a moment.
         self.color = registry.load_plugin("color", options.color)
         unknown = sorted(set(options.color_options) - set(self.color.OPTIONS))
@@ -252,11 +212,11 @@ class Converter:
 def _load_alignments(options: ConvertOptions, workdir: Path) -> tuple[Any, Path]:
     path = options.alignments or alignments_file.default_path(options.input)
     if not Path(path).exists() and options.on_the_fly:
-        from faceswap.lib.extract import extract
+        from faceswap.lib.extract import ExtractOptions, extract
 
         logger.info("No alignments at '%s': extracting faces on the fly", path)
         path = workdir / "alignments.json"
-        extract(options.input, workdir / "faces", alignments_path=path)
+        extract(ExtractOptions(options.input, workdir / "faces", alignments=path))
     return alignments_file.load(path), Path(path)
 
 
@@ -287,7 +247,7 @@ def convert(options: ConvertOptions,
     return summary
 
 
-def _reader(source: _Source, out: queue.Queue, stop: threading.Event) -> None:
+def _reader(source: Source, out: queue.Queue, stop: threading.Event) -> None:
     try:
         for item in source.frames():
             while not stop.is_set():
@@ -329,7 +289,7 @@ def _write_in_order(ordered: queue.Queue, writer, summary: ConvertSummary,
         failure.append(err)
 
 
-def _run(converter: Converter, source: _Source, alignments, writer, summary: ConvertSummary,
+def _run(converter: Converter, source: Source, alignments, writer, summary: ConvertSummary,
          progress: Callable[[int, int], None] | None) -> None:
     options = converter.options
     jobs = options.jobs or 2

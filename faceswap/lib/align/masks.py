@@ -16,7 +16,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-MASK_TYPES = ("components", "extended", "eye", "mouth")
+# Every list of mask names lives here, once; the rest of faceswap imports them
+# (tests/test_vocabulary.py fails when a module spells one out again).
+FACE_MASK_TYPES = ("components", "extended")  # landmark masks that cover the whole face
+MASK_TYPES = (*FACE_MASK_TYPES, "eye", "mouth")  # every landmark mask extract can store
+TRAIN_MASK_TYPES = (*FACE_MASK_TYPES, "none")  # the face mask that weights the training loss
+CONVERT_MASK_TYPES = (*FACE_MASK_TYPES, "none", "predicted")  # what convert can blend with
+MASK_CHANNELS = ("face", "eye", "mouth")  # mask channels a training target can carry
 
 _JAW, _BROWS, _NOSE_BRIDGE, _NOSE_BASE = range(0, 17), range(17, 27), range(27, 31), range(31, 36)
 COMPONENT_GROUPS: tuple[tuple[int, ...], ...] = (

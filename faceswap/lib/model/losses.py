@@ -26,6 +26,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from faceswap.lib.align.masks import MASK_CHANNELS
+
 LossFunction = Callable[[Any, Any], Any]
 
 # SSIM constants (Wang et al. 2004, as used by upstream and by skimage's gaussian mode).
@@ -41,7 +43,7 @@ LAPLOSS_LEVELS = 5
 LAPLOSS_SIGMA = 1.0
 LAPLOSS_FILTER_SIZE = 5
 
-MASK_NAMES = ("face", "eye", "mouth")
+MASK_NAMES = MASK_CHANNELS  # the mask channels FaceLoss understands, in target order
 DEFAULT_SLOTS: tuple[tuple[str, float], ...] = (("ssim", 1.0), ("mse", 1.0))
 
 # Farid & Simoncelli (2004) 5-tap matched prefilter / first-derivative pair. Their outer products

@@ -35,7 +35,7 @@ import cv2
 import numpy as np
 
 from faceswap.lib.align.aligned_face import EXTRACT_RATIOS, AlignedFace
-from faceswap.lib.align.masks import landmark_mask
+from faceswap.lib.align.masks import MASK_CHANNELS, TRAIN_MASK_TYPES, landmark_mask
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.image import list_images, read_face_metadata, read_image
 from faceswap.lib.training.augment import AugmentConfig, augment_batch, coverage_crop
@@ -52,10 +52,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Mask channels a target can carry, in the loss's vocabulary (faceswap.lib.model.losses).
-MASK_CHANNELS = ("face", "eye", "mouth")
 #: Fewer faces than this on a side rarely trains a usable model.
 MIN_FACES = 25
-_FACE_MASKS = ("components", "extended", "none")
 _ALIGNMENTS_SUFFIX = "_alignments.json"
 # Above this the decoded-face cache is not kept (faces are decoded for every batch instead).
 _CACHE_LIMIT = 4 << 30
@@ -420,8 +418,8 @@ class BatchFeeder:
             raise ValueError(f"coverage_ratio must be within (0, 1], got {coverage_ratio}")
         if centering not in EXTRACT_RATIOS:
             raise ValueError(f"centering must be one of {tuple(EXTRACT_RATIOS)}, got {centering!r}")
-        if mask_type not in _FACE_MASKS:
-            raise ValueError(f"mask_type must be one of {_FACE_MASKS}, got {mask_type!r}")
+        if mask_type not in TRAIN_MASK_TYPES:
+            raise ValueError(f"mask_type must be one of {TRAIN_MASK_TYPES}, got {mask_type!r}")
         channels = tuple(mask_channels)
         unknown = [name for name in channels if name not in MASK_CHANNELS]
         if unknown or len(set(channels)) != len(channels):

@@ -13,11 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from faceswap.lib.align.masks import TRAIN_MASK_TYPES
 from faceswap.lib.errors import FaceswapError
+from faceswap.lib.model.losses import LOSSES
 
 logger = logging.getLogger(__name__)
 
-LOSS_NAMES = ("ssim", "ms_ssim", "gmsd", "mae", "mse", "logcosh", "l_inf_norm", "laploss", "ffl")
+LOSS_NAMES = tuple(LOSSES)
 OPTIMIZERS = ("adam", "adamw", "nadam", "adamax", "rmsprop", "lion")
 
 
@@ -81,7 +83,7 @@ TRAIN_OPTIONS: dict[str, Option] = {
                                  choices=("mae", "mse")),
     "penalized_mask_loss": Option(True, "Weight the face loss by the face mask."),
     "mask_type": Option("extended", "Landmark mask used for loss and learned masks.",
-                        choices=("components", "extended", "none")),
+                        choices=TRAIN_MASK_TYPES),
     "learn_mask": Option(False, "Add a mask output to each decoder."),
     "eye_multiplier": Option(3, "Extra loss weight on the eyes.", fixed=False, min=1, max=40),
     "mouth_multiplier": Option(2, "Extra loss weight on the mouth.", fixed=False, min=1, max=40),
