@@ -40,6 +40,18 @@ def warm_up(clip: Path, detector_name: str, aligner_name: str) -> None:
         aligner.landmarks(first, detection.box)
 
 
+def _run_extract(clip: Path, tmp: Path, detector: str, aligner: str, jobs: int | None):
+    # extract() is moving from keyword arguments to one ExtractOptions: accept either, so the
+    # benchmark runs on both sides of that change.
+    try:
+        from faceswap.lib.extract import ExtractOptions
+    except ImportError:
+        return extract(clip, tmp / "faces", detector=detector, aligner=aligner, jobs=jobs,
+                       alignments_path=tmp / "alignments.json")
+    return extract(ExtractOptions(clip, tmp / "faces", detector=detector, aligner=aligner,
+                                  jobs=jobs, alignments=tmp / "alignments.json"))
+
+
 def bare_loop(clip: Path, detector_name: str, aligner_name: str) -> tuple[int, int, float]:
     detector = load_plugin("detect", detector_name)
     aligner = load_plugin("align", aligner_name)
@@ -184,9 +196,7 @@ def main() -> None:
         return
     warm_up(args.clip, args.detector, args.aligner)
     with tempfile.TemporaryDirectory() as tmp:
-        summary = extract(args.clip, Path(tmp) / "faces", detector=args.detector,
-                          aligner=args.aligner, jobs=args.jobs,
-                          alignments_path=Path(tmp) / "alignments.json")
+        summary = _run_extract(args.clip, Path(tmp), args.detector, args.aligner, args.jobs)
     count, bare_faces, seconds = bare_loop(args.clip, args.detector, args.aligner)
     bare_fps = count / seconds
     print(
