@@ -23,7 +23,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from faceswap.lib.extract import extract  # noqa: E402
+from faceswap.lib.extract import ExtractOptions, extract  # noqa: E402
 from faceswap.lib.registry import load_plugin  # noqa: E402
 from faceswap.lib.video import frames  # noqa: E402
 
@@ -38,18 +38,6 @@ def warm_up(clip: Path, detector_name: str, aligner_name: str) -> None:
     first = next(frames(clip))[2]
     for detection in detector.detect(first):
         aligner.landmarks(first, detection.box)
-
-
-def _run_extract(clip: Path, tmp: Path, detector: str, aligner: str, jobs: int | None):
-    # extract() is moving from keyword arguments to one ExtractOptions: accept either, so the
-    # benchmark runs on both sides of that change.
-    try:
-        from faceswap.lib.extract import ExtractOptions
-    except ImportError:
-        return extract(clip, tmp / "faces", detector=detector, aligner=aligner, jobs=jobs,
-                       alignments_path=tmp / "alignments.json")
-    return extract(ExtractOptions(clip, tmp / "faces", detector=detector, aligner=aligner,
-                                  jobs=jobs, alignments=tmp / "alignments.json"))
 
 
 def bare_loop(clip: Path, detector_name: str, aligner_name: str) -> tuple[int, int, float]:
@@ -196,7 +184,9 @@ def main() -> None:
         return
     warm_up(args.clip, args.detector, args.aligner)
     with tempfile.TemporaryDirectory() as tmp:
-        summary = _run_extract(args.clip, Path(tmp), args.detector, args.aligner, args.jobs)
+        summary = extract(ExtractOptions(
+            args.clip, Path(tmp) / "faces", detector=args.detector, aligner=args.aligner,
+            jobs=args.jobs, alignments=Path(tmp) / "alignments.json"))
     count, bare_faces, seconds = bare_loop(args.clip, args.detector, args.aligner)
     bare_fps = count / seconds
     print(
