@@ -49,14 +49,14 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     from faceswap.lib.convert import ConvertOptions, convert
-    from faceswap.lib.extract import extract
+    from faceswap.lib.extract import ExtractOptions, extract
     from faceswap.lib.system import cpu_name
     from faceswap.plugins.train.model.original import Model
 
     clip = CLIPS / args.clip
     work = Path(tempfile.mkdtemp(prefix="fs_convert_bench_"))
     alignments = work / "alignments.json"
-    extract(clip, work / "faces", alignments_path=alignments)
+    extract(ExtractOptions(clip, work / "faces", alignments=alignments))
     model = Model(work / "model")
     model.build()
     model.save()

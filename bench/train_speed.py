@@ -31,13 +31,14 @@ def main() -> None:
     sys.path.insert(0, str(REPO))
     import numpy as np
 
-    from faceswap.lib.extract import extract
+    from faceswap.lib.extract import ExtractOptions, extract
     from faceswap.lib.system import cpu_name
     from faceswap.lib.training.trainer import TrainOptions, load_model, train
 
     work = Path(tempfile.mkdtemp(prefix="fs_bench_"))
     for side, clip in (("a", "livePortrait_d9.mp4"), ("b", "livePortrait_d3.mp4")):
-        extract(CLIPS / clip, work / side, every_n=8, alignments_path=work / f"{side}.json")
+        extract(ExtractOptions(CLIPS / clip, work / side, every_n=8,
+                               alignments=work / f"{side}.json"))
 
     options = TrainOptions(input_a=work / "a", input_b=work / "b", model_dir=work / "model",
                            batch_size=args.batch, iterations=args.steps + 2,
