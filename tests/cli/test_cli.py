@@ -66,6 +66,24 @@ def test_info_lists_exactly_the_packages_faceswap_imports():
     assert "mediapipe" not in result.stdout
 
 
+def test_every_imported_package_is_declared_and_the_licence_ships():
+    import re
+    import tomllib
+
+    from faceswap.cli.info import PACKAGES
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    requirements = [*project["dependencies"],
+                    *(r for extra in project["optional-dependencies"].values() for r in extra)]
+    declared = {re.split(r"[\[<>=!;~ ]", r, maxsplit=1)[0].lower() for r in requirements}
+    for module, distributions in PACKAGES.items():
+        assert declared & {d.lower() for d in distributions}, f"{module} is not declared"
+    assert project["license"] == "MIT"
+    for path in project["license-files"]:
+        assert (REPO / path).is_file(), path
+    assert "MIT License" in (REPO / "LICENSE").read_text()
+
+
 def test_info_backend_flag_selects_jax():
     pytest.importorskip("jax")
     result = _cli("info", "--backend", "jax")
