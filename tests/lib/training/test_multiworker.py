@@ -1,9 +1,11 @@
 """Two `faceswap train --distributed` workers on 127.0.0.1 under one TF_CONFIG.
 
-The workers are real processes talking gRPC, as on two machines; each sees its own model
-folder, so anything the non-chief writes into "the shared folder" shows up as a file there.
+The workers are real processes talking over TCP (TensorFlow's gRPC collectives, JAX's Gloo), as
+on two machines; each sees its own model folder, so anything the non-chief writes into "the
+shared folder" shows up as a file there.
 """
 
+import importlib.util
 import json
 import os
 import re
@@ -31,13 +33,13 @@ def _free_ports(count: int) -> list[int]:
             sock.close()
 
 
-def _run_cluster(faces, model_dirs) -> list[tuple[int, str, str]]:
+def _run_cluster(faces, model_dirs, backend: str) -> list[tuple[int, str, str]]:
     ports = _free_ports(len(model_dirs))
     cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
     processes = []
     try:
         for index, model_dir in enumerate(model_dirs):
-            env = {**os.environ, "TF_CONFIG": json.dumps(
+            env = {**os.environ, "KERAS_BACKEND": backend, "TF_CONFIG": json.dumps(
                 {"cluster": cluster, "task": {"type": "worker", "index": index}})}
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "faceswap.cli.main", "train", "--distributed",
@@ -80,13 +82,19 @@ def faces(tmp_path_factory):
     return root
 
 
-def test_two_workers_train_one_model(faces, tmp_path):
+@pytest.mark.parametrize("backend", [
+    "tensorflow",
+    pytest.param("jax", marks=pytest.mark.skipif(
+        importlib.util.find_spec("jax") is None, reason="jax not installed")),
+])
+def test_two_workers_train_one_model(faces, tmp_path, backend):
     chief_dir, other_dir = tmp_path / "shared_model", tmp_path / "worker1_view"
     (chief, chief_out, chief_err), (other, other_out, other_err) = _run_cluster(
-        faces, [chief_dir, other_dir])
+        faces, [chief_dir, other_dir], backend)
     assert chief == 0, chief_err[-3000:]
     assert other == 0, other_err[-3000:]
-    assert "2 replicas" in chief_err and "2 replicas" in other_err
+    cluster_line = "2 replicas" if backend == "tensorflow" else "2 devices in 2 process(es)"
+    assert cluster_line in chief_err and cluster_line in other_err
 
     # The workers draw different batches (seed + worker index), so equal weights after three
     # steps mean the gradients really were all-reduced, and equal losses that the logged loss

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -188,9 +189,13 @@ class IO:
         plugin = self._plugin
         state = plugin.state
         average = float(np.mean(self.history)) if self.history else None
-        # In a multi-worker cluster only the chief writes the shared folder. Keras saves each
-        # variable's local copy (no collective op), so the other workers need not save at all.
         if not plugin.is_chief:
+            # In a cluster only the chief writes the shared folder, but every worker saves, as
+            # TensorFlow's multi-worker guide asks: saving may run collective ops that wait for
+            # all workers (on JAX it does: Keras checks replicated values across processes).
+            # The others save into a scratch folder that is deleted at once.
+            with tempfile.TemporaryDirectory(prefix="faceswap_worker_") as scratch:
+                plugin.model.save(Path(scratch) / self.model_path.name)
             self.history.clear()
             return average
         improved = False

@@ -329,7 +329,7 @@ class ModelBase:
         self.model.compile(
             optimizer=settings.make_optimizer(self.config), loss=self._losses(), jit_compile=jit
         )
-        if settings.is_multi_worker(self.strategy):
+        if keras.backend.backend() == "tensorflow" and settings.is_multi_worker(self.strategy):
             settings.use_multi_worker_train_function(self.model, self.strategy)
 
     def _inference_model(self, model: keras.Model) -> keras.Model:

@@ -26,7 +26,8 @@ def get_strategy(distributed: bool) -> Any:
     TensorFlow: ``MultiWorkerMirroredStrategy`` when ``TF_CONFIG`` describes a cluster, else
     ``MirroredStrategy`` over every GPU (or every logical CPU device when there is no GPU, which
     is how the tests exercise it), else TF's default strategy. JAX: Keras' own data parallel
-    distribution. Other backends: no strategy.
+    distribution over every device, across every process of the cluster when ``TF_CONFIG``
+    describes one (see :func:`_initialize_jax_cluster`). Other backends: no strategy.
     """
     backend = keras.backend.backend()
     if backend == "tensorflow":
@@ -45,8 +46,38 @@ def get_strategy(distributed: bool) -> Any:
                     ", ".join(d.name for d in devices))
         return strategy
     if backend == "jax" and distributed:
+        multi_process = _initialize_jax_cluster()
         keras.distribution.set_distribution(keras.distribution.DataParallel())
+        import jax
+
+        logger.info("Data parallel over %d devices in %d process(es)",
+                    jax.device_count(), jax.process_count())
+        return _NoStrategy(jax.device_count(), multi_process)
     return _NoStrategy()
+
+
+def _initialize_jax_cluster() -> bool:
+    """Join the processes ``TF_CONFIG`` lists into one JAX cluster; True when it lists several.
+
+    The same ``TF_CONFIG`` as for TensorFlow, so one setup serves both backends: the processes
+    are the chief (if any) then the workers in order, and the first one's address hosts JAX's
+    coordinator (the other addresses are not used). JAX must join before it computes anything,
+    which holds here: nothing runs on the backend before the model is built. CPU processes
+    exchange gradients through JAX's Gloo collectives.
+    """
+    config = _tf_config()
+    cluster = config.get("cluster") or {}
+    addresses = list(cluster.get("chief") or []) + list(cluster.get("worker") or [])
+    if len(addresses) < 2:
+        return False
+    import jax
+
+    if not jax.distributed.is_initialized():
+        task = _task()
+        chiefs = len(cluster.get("chief") or [])
+        process_id = int(task.get("index", 0)) + (0 if task.get("type") == "chief" else chiefs)
+        keras.distribution.initialize(addresses[0], len(addresses), process_id)
+    return True
 
 
 def _tf_config() -> dict[str, Any]:
@@ -70,7 +101,13 @@ def is_chief() -> bool:
 
 
 def is_multi_worker(strategy: Any) -> bool:
-    """Whether ``strategy`` is TensorFlow's MultiWorkerMirroredStrategy (one or more workers)."""
+    """Whether ``strategy`` trains as one process of a cluster.
+
+    TensorFlow: a MultiWorkerMirroredStrategy (one or more workers); JAX: a distribution over
+    several processes.
+    """
+    if isinstance(strategy, _NoStrategy):
+        return strategy.multi_worker
     if keras.backend.backend() != "tensorflow":
         return False
     import tensorflow as tf
@@ -133,7 +170,11 @@ def weights_checksum(model: keras.Model) -> str:
 
 
 class _NoStrategy:
-    num_replicas_in_sync = 1
+    """No TensorFlow strategy: a null scope (JAX distributes through keras.distribution)."""
+
+    def __init__(self, replicas: int = 1, multi_worker: bool = False) -> None:
+        self.num_replicas_in_sync = replicas
+        self.multi_worker = multi_worker
 
     def scope(self) -> contextlib.AbstractContextManager:
         return contextlib.nullcontext()
