@@ -5,7 +5,7 @@ Google's ``face_detection_short_range.tflite`` (Apache-2.0) ships inside faceswa
 MediaPipe nor TensorFlow Lite is used. The anchors and box decoding are written here from the
 model's published layout.
 
-On the shared clips it finds the same faces as dlib-hog at 6-7x its detection rate (about 3 ms
+On the shared clips it finds the same faces as dlib-hog at 6-7x its detection rate (3-7 ms
 a frame), and dlib-68 places its landmarks within 0.01-0.02 inter-ocular distances of where it
 places them from dlib-hog's boxes (``bench/extract_speed.py --compare blazeface``). It also finds
 profiles that dlib-hog misses. The model was trained on selfie-style frames (faces within ~2 m
