@@ -200,8 +200,21 @@ def load(path: str | Path) -> Alignments:
     return from_dict(data, path)
 
 
-def save(alignments: Alignments, path: str | Path) -> None:
-    """Atomically write ``alignments`` to ``path`` (compact JSON, one line per frame)."""
+def backup_path(path: str | Path) -> Path:
+    """Where a tool keeps the version of ``path`` it replaced: ``<file name>.bk``."""
+    path = Path(path)
+    return path.with_name(path.name + ".bk")
+
+
+def save(alignments: Alignments, path: str | Path, backup: bool = False) -> None:
+    """Atomically write ``alignments`` to ``path`` (compact JSON, one line per frame).
+
+    With ``backup`` the file being replaced is first copied to ``backup_path(path)``: the tools
+    that edit an alignments file (sort, mask, the alignments jobs) keep one step of undo.
+    """
+    path = Path(path)
+    if backup and path.exists():
+        atomic.copy_file(path, backup_path(path))
     doc = alignments.to_dict()
     frames = doc.pop("frames")
     head = json.dumps(doc, separators=(",", ":"))[:-1]
