@@ -73,3 +73,18 @@ def test_bad_files_give_clear_errors_and_stay_untouched(tmp_path, content, messa
         alignments.load(path)
     assert "left untouched" in str(err.value)
     assert path.read_bytes() == data
+
+
+def test_save_with_backup_keeps_the_replaced_version(tmp_path):
+    path = tmp_path / "clip_alignments.json"
+    first = alignments.Alignments()
+    first.source = {"path": "clip.mp4"}
+    alignments.save(first, path, backup=True)  # nothing to back up yet
+    assert not alignments.backup_path(path).exists()
+    before = path.read_bytes()
+    second = alignments.Alignments()
+    second.source = {"path": "clip.mp4", "kind": "video"}
+    alignments.save(second, path, backup=True)
+    assert alignments.backup_path(path) == tmp_path / "clip_alignments.json.bk"
+    assert alignments.backup_path(path).read_bytes() == before
+    assert alignments.load(path).source["kind"] == "video"
