@@ -37,7 +37,6 @@ from faceswap.lib.alignments import Alignments, Face, Frame
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.image import list_images, read_face_metadata
 
-BACKUP_SUFFIX = ".bk"
 EXPORT_FORMAT = "faceswap-alignments-export"
 EXPORT_VERSION = 1
 FACE_FORMAT = "faceswap-face"  # the "format" of aligned-face PNG metadata (lib/extract.py)
@@ -48,25 +47,14 @@ FaceKey = tuple[str, int]  # (frame name, face index)
 
 # --- shared helpers ---------------------------------------------------------------------------
 
-def backup_path(path: str | Path) -> Path:
-    """Where the previous version of ``path`` is kept: ``<name>.bk`` beside it."""
-    path = Path(path)
-    return path.with_name(path.name + BACKUP_SUFFIX)
-
-
 def save_with_backup(data: Alignments, path: str | Path) -> Path | None:
-    """Atomically write ``data`` to ``path``, keeping the file it replaces as ``<name>.bk``.
-
-    Returns the backup's path, or None when there was no file to keep. The backup is written
-    first: if the save then fails, the original is still in place and the backup is a copy.
-    """
+    """Atomically write ``data`` to ``path``, keeping the file it replaces as ``<name>.bk``
+    (``alignments.save(backup=True)``). Returns the backup's path, or None when there was no
+    file to keep."""
     path = Path(path)
-    backup = None
-    if path.exists():
-        backup = backup_path(path)
-        atomic.copy_file(path, backup)
-    alignments_file.save(data, path)
-    return backup
+    existed = path.exists()
+    alignments_file.save(data, path, backup=True)
+    return alignments_file.backup_path(path) if existed else None
 
 
 def _load_existing_target(path: Path) -> None:
