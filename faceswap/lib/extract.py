@@ -148,10 +148,17 @@ class _Settings:
     is_video: bool
 
 
-def _encode_mask(landmarks_in_mask: np.ndarray, kind: str) -> alignments_file.Mask:
-    mask = landmark_mask(landmarks_in_mask, MASK_SIZE, kind)
-    return alignments_file.Mask(png=encode_image(mask, ".png"), size=MASK_SIZE,
-                                centering=MASK_CENTERING, coverage=COVERAGE)
+def landmark_masks(aligned: AlignedFace, kinds: Sequence[str]) -> dict[str, alignments_file.Mask]:
+    """The stored masks of a face: ``MASK_SIZE`` px PNGs in ``MASK_CENTERING`` aligned space.
+
+    Also what `faceswap mask` regenerates, so stored masks are always drawn the same way.
+    """
+    points = aligned.aligned_landmarks(MASK_SIZE, MASK_CENTERING, COVERAGE)
+    return {kind: alignments_file.Mask(png=encode_image(landmark_mask(points, MASK_SIZE, kind),
+                                                        ".png"),
+                                       size=MASK_SIZE, centering=MASK_CENTERING,
+                                       coverage=COVERAGE)
+            for kind in kinds}
 
 
 def _process(key: str, stem: str, load: Callable[[], np.ndarray], cfg: _Settings) -> _FrameResult:
@@ -182,8 +189,7 @@ def _process(key: str, stem: str, load: Callable[[], np.ndarray], cfg: _Settings
         aligned = AlignedFace.from_landmarks(landmarks)
         matrix = aligned.matrix(cfg.size, CENTERING, COVERAGE)
         face_image = aligned.crop(image, cfg.size, CENTERING, COVERAGE)
-        mask_points = aligned.aligned_landmarks(MASK_SIZE, MASK_CENTERING, COVERAGE)
-        masks = {kind: _encode_mask(mask_points, kind) for kind in cfg.masks}
+        masks = landmark_masks(aligned, cfg.masks)
         file_name = f"{stem}_{index}.png"
         face = alignments_file.Face(
             index=index, box=tuple(int(v) for v in detection.box), score=float(detection.score),  # type: ignore[arg-type]
