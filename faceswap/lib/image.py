@@ -8,6 +8,7 @@ keeps the image readable; faceswap's own record is JSON text under the keyword `
 from __future__ import annotations
 
 import json
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -22,6 +23,13 @@ from faceswap.lib.errors import FaceswapError
 IMAGE_EXTENSIONS = (".bmp", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FACE_KEY = "faceswap"
+# Upstream faceswap's face PNGs use the same keyword but hold Python ``str(dict)`` text, which
+# opens with one of its two top-level keys in single quotes.
+_UPSTREAM_FACE_TEXT = re.compile(r"\s*\{\s*'(alignments|source)'\s*:")
+
+
+class UpstreamFaceError(FaceswapError):
+    """An aligned face written by upstream faceswap: convert it with `faceswap import-upstream`."""
 
 
 def is_image_file(path: str | Path) -> bool:
@@ -140,6 +148,16 @@ def png_add_text(png: bytes, text: dict[str, str], international: bool = True) -
     return b"".join(out)
 
 
+def png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's header chunk, without decoding the image."""
+    for _, kind, body in _iter_chunks(png):
+        if kind == b"IHDR" and len(body) >= 8:
+            width, height = struct.unpack(">II", body[:8])
+            return int(width), int(height)
+        break
+    raise FaceswapError("The PNG data has no header (IHDR) chunk.")
+
+
 def png_read_text(png: bytes) -> dict[str, str]:
     """Every ``tEXt``, ``zTXt`` and ``iTXt`` chunk of a PNG as ``keyword -> text``."""
     result: dict[str, str] = {}
@@ -193,4 +211,17 @@ def read_face_metadata(path: str | Path) -> dict[str, Any]:
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
+        if is_upstream_face_text(text):
+            folder = Path(path).parent
+            raise UpstreamFaceError(
+                f"'{path}' is an aligned face written by upstream faceswap (deepfakes/faceswap):"
+                " its metadata uses upstream's layout and framing, which faceswap does not read "
+                f"directly. Convert the faces first: `faceswap import-upstream '{folder}' "
+                "NEW_FOLDER`, then use NEW_FOLDER."
+            ) from None
         raise FaceswapError(f"The faceswap metadata in '{path}' is corrupt: {err}.") from err
+
+
+def is_upstream_face_text(text: str) -> bool:
+    """True when a ``faceswap`` PNG text chunk holds upstream faceswap's ``str(dict)`` header."""
+    return _UPSTREAM_FACE_TEXT.match(text[:64]) is not None

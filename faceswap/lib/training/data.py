@@ -37,7 +37,7 @@ import numpy as np
 from faceswap.lib.align.aligned_face import EXTRACT_RATIOS, AlignedFace
 from faceswap.lib.align.masks import MASK_CHANNELS, TRAIN_MASK_TYPES, landmark_mask
 from faceswap.lib.errors import FaceswapError
-from faceswap.lib.image import list_images, read_face_metadata, read_image
+from faceswap.lib.image import UpstreamFaceError, list_images, read_face_metadata, read_image
 from faceswap.lib.training.augment import AugmentConfig, augment_batch, coverage_crop
 
 __all__ = [
@@ -137,6 +137,10 @@ def _scan_file(path: Path) -> tuple[np.ndarray | None, int, str | None]:
     if path.suffix.lower() == ".png":
         try:
             landmarks = _metadata_landmarks(read_face_metadata(path))
+        except UpstreamFaceError:
+            # Upstream's head crop is framed differently: read as a plain crop, it would train
+            # on the wrong region without a word, so the whole folder is refused instead.
+            raise
         except FaceswapError:
             landmarks = None  # a plain crop, or metadata we cannot use: train without masks
     if landmarks is not None:
@@ -175,7 +179,10 @@ def load_face_folder(folder: str | Path, *, workers: int | None = None) -> FaceS
     workers = workers or min(8, os.cpu_count() or 1)
     logger.info("Checking %d image(s) in '%s'.", len(candidates), folder)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="faceswap-scan") as pool:
-        scanned = list(pool.map(_scan_file, candidates))
+        try:
+            scanned = list(pool.map(_scan_file, candidates))
+        except UpstreamFaceError as err:
+            raise FaceswapError(f"Cannot train on '{folder}': {err}") from None
 
     paths, landmarks, sizes, skipped = [], [], [], []
     for path, (points, size, reason) in zip(candidates, scanned, strict=True):
