@@ -21,7 +21,8 @@ alignments file keeps the previous version beside it as <name>.bk.
   merge         add the faces of --other (same source) to -al, or write both to -o
   draw          frames with boxes and the 68 landmarks drawn, into the folder -o
   export        the file as plain, pretty-printed JSON (-o); import reads it back (-i)
-  rename        face PNGs of -fc back to their extract names <frame>_<index>.png
+  rename        face PNGs of -fc back to their extract names <frame>_<index>.png (with -al,
+                that file's face names follow)
 
 Examples:
   faceswap alignments check -al clip_alignments.json -fc faces
@@ -49,8 +50,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the alignments flags to ``parser``."""
     parser.add_argument("job", choices=JOBS, help="What to do (see above).")
     parser.add_argument("-al", "--alignments", metavar="FILE",
-                        help="The alignments file (the file written by from-faces and import).")
-    parser.add_argument("-fc", "--faces-dir", metavar="FOLDER",
+                        help="The alignments file (the file written by from-faces and import; "
+                        "rename: optional, its face names follow the files).")
+    parser.add_argument("-fc", "--faces", dest="faces_dir", metavar="FOLDER",
                         help="The folder of aligned face PNGs extract wrote.")
     parser.add_argument("-i", "--input", metavar="PATH",
                         help="check, draw, from-faces: the source video, folder or image "
@@ -164,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
                  if imported.masks_rebuilt else "."))
         _backup_line(imported.backup)
     elif args.job == "rename":
-        renamed = jobs.rename_faces(args.faces_dir, dry_run=args.dry_run)
+        renamed = jobs.rename_faces(args.faces_dir, args.alignments, dry_run=args.dry_run)
         verb = "Would rename" if renamed.dry_run else "Renamed"
         print(f"{verb} {len(renamed.renamed)} faces; {renamed.already_named} already had their "
               "name.")
@@ -175,4 +177,8 @@ def run(args: argparse.Namespace) -> int:
                   f"{', '.join(renamed.conflicts[:args.limit])}")
         if renamed.no_metadata:
             print(f"Skipped {len(renamed.no_metadata)} images without faceswap metadata.")
+        if args.alignments:
+            print(f"{'Would update' if renamed.dry_run else 'Updated'} "
+                  f"{renamed.alignments_updated} face names in {args.alignments}.")
+            _backup_line(renamed.backup)
     return 0

@@ -683,33 +683,55 @@ class RenameResult:
     conflicts: list[str]  # faces left as they are: their name is taken by another file
     no_metadata: list[str]  # images skipped: not written by `faceswap extract`
     dry_run: bool = False
+    alignments_updated: int = 0  # faces whose ``file`` entry was set to their new name
+    backup: str | None = None
 
 
-def rename_faces(faces_dir: str | Path, dry_run: bool = False) -> RenameResult:
+def _canonical(meta: dict[str, Any]) -> str:
+    info = meta["source"]
+    return canonical_name(str(info["frame"]), int(info["face_index"]), bool(info.get("is_video")))
+
+
+def _follow_names(data: Alignments, scan: FaceFolder, final: dict[Path, str]) -> int:
+    """Point the ``file`` entries of ``data`` at the names its faces have in the folder now."""
+    name = source_name(data)
+    where: dict[FaceKey, str] = {}
+    # Where a face has several copies, the one under its canonical name wins.
+    for path in sorted(scan.metadata, key=lambda p: final[p] != _canonical(scan.metadata[p])):
+        info = scan.metadata[path]["source"]
+        if name is None or info.get("source") == name:
+            where.setdefault((str(info["frame"]), int(info["face_index"])), final[path])
+    updated = 0
+    for frame_name, frame in data.frames.items():
+        for face in frame.faces:
+            new = where.get((frame_name, face.index))
+            if new is not None and face.file != new:
+                face.file = new
+                updated += 1
+    return updated
+
+
+def rename_faces(faces_dir: str | Path, alignments_path: str | Path | None = None,
+                 dry_run: bool = False) -> RenameResult:
     """Rename the face PNGs of ``faces_dir`` back to ``<frame stem>_<face index>.png``.
 
     The names come from each PNG's metadata (frame, face index, whether the source was a video),
-    so files renamed by sorting tools get their extract names back and the alignments file's
-    ``file`` entries point at them again. A face whose canonical name is held by a file that
-    stays (a copy of the same face, or an unrelated image) is left alone and reported. Names
-    that swap places among the faces are resolved through a temporary name.
+    so files renamed by sorting get their extract names back. With ``alignments_path`` that
+    file's ``file`` entries are set to the faces' names afterwards (previous version kept as
+    ``<name>.bk``). A face whose canonical name is held by a file that stays (a copy of the same
+    face, or an unrelated image) is left alone and reported. Names that swap places among the
+    faces are resolved through a temporary name.
     """
     scan = scan_faces(faces_dir)
+    # Read the alignments first: a foreign or corrupt file stops the job before any rename.
+    data = alignments_file.load(alignments_path) if alignments_path is not None else None
     result = RenameResult(str(scan.folder), [], 0, [], [p.name for p in scan.no_metadata],
                           dry_run)
+    canon = {path: _canonical(meta) for path, meta in sorted(scan.metadata.items())}
+    claimed = {name for path, name in canon.items() if path.name == name}
+    result.already_named = len(claimed)
     plan: dict[Path, Path] = {}
-    claimed: set[str] = set()
-    for path in sorted(scan.metadata):
-        info = scan.metadata[path]["source"]
-        target = canonical_name(str(info["frame"]), int(info["face_index"]),
-                                bool(info.get("is_video")))
-        if path.name == target:
-            result.already_named += 1
-            claimed.add(target)
-    for path in sorted(scan.metadata):
-        info = scan.metadata[path]["source"]
-        target = canonical_name(str(info["frame"]), int(info["face_index"]),
-                                bool(info.get("is_video")))
+    for path, target in canon.items():
         if path.name == target:
             continue
         if target in claimed:
@@ -717,13 +739,21 @@ def rename_faces(faces_dir: str | Path, dry_run: bool = False) -> RenameResult:
             continue
         claimed.add(target)
         plan[path] = scan.folder / target
-    # A target held by a file that does not move (not a face, or a hidden file) blocks the move.
-    moving = {p.name for p in plan}
-    for path, target in list(plan.items()):
-        if target.exists() and target.name not in moving:
-            result.conflicts.append(path.name)
-            del plan[path]
+    # A target held by a file that stays (not a face, or a face that cannot move) blocks the
+    # move; that face then stays too, which may block another: repeat until nothing changes.
+    blocked = True
+    while blocked:
+        moving = {p.name for p in plan}
+        blocked = False
+        for path, target in list(plan.items()):
+            if target.exists() and target.name not in moving:
+                result.conflicts.append(path.name)
+                del plan[path]
+                blocked = True
     result.renamed = [(p.name, t.name) for p, t in plan.items()]
+    final = {p: plan[p].name if p in plan else p.name for p in scan.metadata}
+    if data is not None:
+        result.alignments_updated = _follow_names(data, scan, final)
     if dry_run:
         return result
     pending = dict(plan)
@@ -748,4 +778,7 @@ def rename_faces(faces_dir: str | Path, dry_run: bool = False) -> RenameResult:
             f"{len(plan) - len(pending)} of {len(plan)} faces were renamed; run the job again "
             "once the folder is writable to finish."
         ) from err
+    if data is not None and result.alignments_updated:
+        backup = save_with_backup(data, alignments_path)  # type: ignore[arg-type]
+        result.backup = str(backup) if backup else None
     return result

@@ -430,10 +430,21 @@ def test_rename_restores_canonical_names(stills_set, tmp_path, capsys):
     (work.faces / "faceRecognition_obama_0.png").rename(work.faces / "0001.png")
     cv2.imwrite(str(work.faces / "readme.png"), np.zeros((8, 8, 3), np.uint8))
 
-    dry = jobs.rename_faces(work.faces, dry_run=True)
-    assert len(dry.renamed) == 3 and (work.faces / "0001.png").exists()
-    assert _main("rename", "-fc", str(work.faces)) == 0
-    assert "Renamed 3 faces" in capsys.readouterr().out
+    # As `faceswap sort -al` leaves it: the alignments file follows the sorted name.
+    data = alignments.load(work.alignments)
+    data.frames[ONE].faces[0].file = "0001.png"
+    alignments.save(data, work.alignments)
+    sorted_version = work.alignments.read_bytes()
+
+    dry = jobs.rename_faces(work.faces, work.alignments, dry_run=True)
+    assert len(dry.renamed) == 3 and dry.alignments_updated == 1
+    assert (work.faces / "0001.png").exists() and work.alignments.read_bytes() == sorted_version
+    assert _main("rename", "-fc", str(work.faces), "-al", str(work.alignments)) == 0
+    out = capsys.readouterr().out
+    assert "Renamed 3 faces" in out and "Updated 1 face names" in out
+    assert alignments.backup_path(work.alignments).read_bytes() == sorted_version
+    assert alignments.load(work.alignments).to_dict() == alignments.load(
+        stills_set.alignments).to_dict()
     assert sorted(p.name for p in work.faces.iterdir()) == [
         "faceRecognition_obama_0.png", "faceRecognition_two_people_0.png",
         "faceRecognition_two_people_1.png", "readme.png"]
@@ -449,6 +460,19 @@ def test_rename_leaves_a_copy_whose_name_is_taken(video_set, tmp_path):
     result = jobs.rename_faces(faces)
     assert result.renamed == [] and result.conflicts == ["copy.png"]
     assert result.already_named == 5 and (faces / "copy.png").exists()
+
+
+def test_rename_stops_at_a_chain_of_taken_names(video_set, tmp_path):
+    faces = Path(shutil.copytree(video_set.faces, tmp_path / "faces"))
+    first, second = (faces / f"d9_slice_0000{i}_0.png" for i in ("00", "20"))
+    # first's name is held by second's face, whose own name is held by an unrelated image.
+    first.rename(faces / "a.png")
+    second.rename(first)
+    cv2.imwrite(str(second), np.zeros((8, 8, 3), np.uint8))
+    result = jobs.rename_faces(faces)
+    assert sorted(result.conflicts) == ["a.png", "d9_slice_000000_0.png"]
+    assert result.renamed == [] and result.no_metadata == ["d9_slice_000020_0.png"]
+    assert (faces / "a.png").exists()
 
 
 def test_cli_names_the_missing_flag(capsys):
