@@ -607,17 +607,11 @@ def export_json(alignments_path: str | Path, output: str | Path,
 
 
 def _rebuild_masks(face: Face, extract: dict[str, Any]) -> dict[str, alignments_file.Mask]:
-    from faceswap.lib.align import AlignedFace, landmark_mask
-    from faceswap.lib.image import encode_image
+    # The same drawing extract and `faceswap mask` use, so the masks come back identical.
+    from faceswap.lib.align import AlignedFace
+    from faceswap.lib.extract import landmark_masks
 
-    size = int(extract.get("mask_size") or 128)
-    centering = str(extract.get("mask_centering") or "face")
-    coverage = float(extract.get("coverage") or 1.0)
-    points = AlignedFace.from_landmarks(face.landmarks).aligned_landmarks(size, centering,
-                                                                          coverage)
-    return {kind: alignments_file.Mask(png=encode_image(landmark_mask(points, size, kind), ".png"),
-                                       size=size, centering=centering, coverage=coverage)
-            for kind in extract.get("masks") or ()}
+    return landmark_masks(AlignedFace.from_landmarks(face.landmarks), extract.get("masks") or ())
 
 
 def import_json(json_path: str | Path, alignments_path: str | Path) -> ImportResult:
