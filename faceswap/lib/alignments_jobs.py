@@ -35,7 +35,7 @@ from faceswap.lib import alignments as alignments_file
 from faceswap.lib import atomic
 from faceswap.lib.alignments import Alignments, Face, Frame
 from faceswap.lib.errors import FaceswapError
-from faceswap.lib.image import list_images, read_face_metadata
+from faceswap.lib.image import is_image_file, read_face_metadata
 
 EXPORT_FORMAT = "faceswap-alignments-export"
 EXPORT_VERSION = 1
@@ -102,17 +102,24 @@ class FaceFolder:
     foreign: list[Path] = field(default_factory=list)  # faceswap faces of other sources
     no_metadata: list[Path] = field(default_factory=list)  # images faceswap did not write
 
-    @property
-    def names(self) -> set[str]:
-        return {p.name for p in self.metadata} | {p.name for p in self.no_metadata}
+    def name(self, path: Path) -> str:
+        """``path`` as an alignments ``file`` entry: relative to the folder, with ``/``."""
+        return path.relative_to(self.folder).as_posix()
+
+
+def _images_under(folder: Path) -> list[Path]:
+    # Sub-folders too: `faceswap sort -g` groups faces into them (and the alignments file's
+    # names follow, as "group/name.png"); hidden files and folders are skipped.
+    return sorted(p for p in folder.rglob("*") if p.is_file() and is_image_file(p)
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 
 def scan_faces(faces_dir: str | Path, source: str | None = None) -> FaceFolder:
-    """Read the metadata of every image in ``faces_dir``; faces of ``source`` (a source file or
-    folder name, None: any) are indexed by (frame, face index)."""
+    """Read the metadata of every image in ``faces_dir`` and its sub-folders; faces of
+    ``source`` (a source file or folder name, None: any) are indexed by (frame, face index)."""
     folder = _require_folder(faces_dir, "faces folder")
     scan = FaceFolder(folder)
-    for path in list_images(folder):
+    for path in _images_under(folder):
         try:
             meta = read_face_metadata(path) if path.suffix.lower() == ".png" else None
         except FaceswapError:  # no metadata, or not a PNG inside
@@ -153,7 +160,7 @@ def _present(face: Face, frame: str, scan: FaceFolder) -> bool:
     # metadata also counts, so a face is never dropped while a file of its name is there.
     if (frame, face.index) in scan.faces:
         return True
-    return bool(face.file) and any(p.name == face.file for p in scan.no_metadata)
+    return bool(face.file) and any(scan.name(p) == face.file for p in scan.no_metadata)
 
 
 def _face_label(frame: str, face: Face, is_video: bool) -> str:
@@ -236,7 +243,7 @@ def check(alignments_path: str | Path, source: str | Path | None = None,
                                 for name, frame in data.frames.items() for face in frame.faces
                                 if not _present(face, name, scan)]
         known = {(name, face.index) for name, frame in data.frames.items() for face in frame.faces}
-        report.extra_faces = sorted(p.name for key, paths in scan.faces.items()
+        report.extra_faces = sorted(scan.name(p) for key, paths in scan.faces.items()
                                     if key not in known for p in paths)
     return report
 
@@ -366,10 +373,10 @@ def alignments_from_faces(faces_dir: str | Path, alignments_path: str | Path,
     for key, paths in sorted(scan.faces.items()):
         frame, index = key
         chosen, *others = sorted(paths)
-        duplicates.extend(p.name for p in others)
+        duplicates.extend(scan.name(p) for p in others)
         meta = scan.metadata[chosen]
         try:
-            face = _face_from_metadata(meta, chosen.name)
+            face = _face_from_metadata(meta, scan.name(chosen))
             dims = tuple(int(v) for v in meta["source"]["frame_dims"])
         except (KeyError, TypeError, ValueError) as err:
             raise FaceswapError(f"The faceswap metadata in '{chosen}' is incomplete ({err}). "
@@ -381,7 +388,7 @@ def alignments_from_faces(faces_dir: str | Path, alignments_path: str | Path,
         data.frames[frame] = Frame(dims=dims, faces=[faces[i] for i in sorted(faces)])
     backup = save_with_backup(data, path)
     return FromFacesResult(str(path), name, len(data.frames), data.face_count,
-                           [p.name for p in scan.no_metadata], duplicates,
+                           [scan.name(p) for p in scan.no_metadata], duplicates,
                            str(backup) if backup else None)
 
 
@@ -691,7 +698,8 @@ def _follow_names(data: Alignments, scan: FaceFolder, final: dict[Path, str]) ->
     name = source_name(data)
     where: dict[FaceKey, str] = {}
     # Where a face has several copies, the one under its canonical name wins.
-    for path in sorted(scan.metadata, key=lambda p: final[p] != _canonical(scan.metadata[p])):
+    for path in sorted(scan.metadata,
+                       key=lambda p: Path(final[p]).name != _canonical(scan.metadata[p])):
         info = scan.metadata[path]["source"]
         if name is None or info.get("source") == name:
             where.setdefault((str(info["frame"]), int(info["face_index"])), final[path])
@@ -719,33 +727,33 @@ def rename_faces(faces_dir: str | Path, alignments_path: str | Path | None = Non
     scan = scan_faces(faces_dir)
     # Read the alignments first: a foreign or corrupt file stops the job before any rename.
     data = alignments_file.load(alignments_path) if alignments_path is not None else None
-    result = RenameResult(str(scan.folder), [], 0, [], [p.name for p in scan.no_metadata],
+    result = RenameResult(str(scan.folder), [], 0, [], [scan.name(p) for p in scan.no_metadata],
                           dry_run)
-    canon = {path: _canonical(meta) for path, meta in sorted(scan.metadata.items())}
-    claimed = {name for path, name in canon.items() if path.name == name}
+    # Each face is renamed inside the folder it is in; names are compared as relative paths.
+    canon = {path: path.parent / _canonical(meta) for path, meta in sorted(scan.metadata.items())}
+    claimed = {target for path, target in canon.items() if path == target}
     result.already_named = len(claimed)
     plan: dict[Path, Path] = {}
     for path, target in canon.items():
-        if path.name == target:
+        if path == target:
             continue
         if target in claimed:
-            result.conflicts.append(path.name)
+            result.conflicts.append(scan.name(path))
             continue
         claimed.add(target)
-        plan[path] = scan.folder / target
+        plan[path] = target
     # A target held by a file that stays (not a face, or a face that cannot move) blocks the
     # move; that face then stays too, which may block another: repeat until nothing changes.
     blocked = True
     while blocked:
-        moving = {p.name for p in plan}
         blocked = False
         for path, target in list(plan.items()):
-            if target.exists() and target.name not in moving:
-                result.conflicts.append(path.name)
+            if target.exists() and target not in plan:
+                result.conflicts.append(scan.name(path))
                 del plan[path]
                 blocked = True
-    result.renamed = [(p.name, t.name) for p, t in plan.items()]
-    final = {p: plan[p].name if p in plan else p.name for p in scan.metadata}
+    result.renamed = [(scan.name(p), scan.name(t)) for p, t in plan.items()]
+    final = {p: scan.name(plan.get(p, p)) for p in scan.metadata}
     if data is not None:
         result.alignments_updated = _follow_names(data, scan, final)
     if dry_run:

@@ -205,6 +205,26 @@ def test_remove_faces_follows_renamed_files(video_set, tmp_path):
     assert alignments.load(work.alignments).frames["d9_slice_000060"].faces == []
 
 
+def test_faces_grouped_into_sub_folders_still_count(video_set, tmp_path):
+    # As `faceswap sort -g ... -al` leaves a folder: faces in groups, the file's names follow.
+    work = _copy(video_set, tmp_path)
+    (work.faces / "person_01").mkdir()
+    (work.faces / "d9_slice_000020_0.png").rename(work.faces / "person_01" / "00001_x.png")
+    data = alignments.load(work.alignments)
+    data.frames["d9_slice_000020"].faces[0].file = "person_01/00001_x.png"
+    alignments.save(data, work.alignments)
+    (work.faces / "d9_slice_000080_0.png").unlink()
+    assert jobs.check(work.alignments, faces_dir=work.faces).missing_faces == [
+        "d9_slice_000080_0.png"]
+    assert jobs.remove_faces(work.alignments, work.faces).removed == ["d9_slice_000080_0.png"]
+    renamed = jobs.rename_faces(work.faces, work.alignments)
+    assert renamed.renamed == [("person_01/00001_x.png", "person_01/d9_slice_000020_0.png")]
+    assert renamed.alignments_updated == 1
+    frames = alignments.load(work.alignments).frames
+    assert frames["d9_slice_000020"].faces[0].file == "person_01/d9_slice_000020_0.png"
+    assert (work.faces / "person_01" / "d9_slice_000020_0.png").is_file()
+
+
 def test_remove_faces_refuses_a_wrong_folder_and_changes_nothing(video_set, stills_set, tmp_path):
     work = _copy(video_set, tmp_path)
     (tmp_path / "not_alignments.json").write_text('{"frames": {}}')
