@@ -79,9 +79,19 @@ def _frombuffer(buffer: Any, dtype: Any, shape: Any, order: Any) -> np.ndarray:
     return np.frombuffer(bytes(buffer), dtype=dtype).reshape(shape, order=order).copy()
 
 
+def _latin1_bytes(text: Any, encoding: Any = "utf-8") -> bytes:
+    # Pickle protocols 0-2 store bytes as _codecs.encode(text, "latin1"); no other codec is
+    # let through (some decompress, which would dodge the size cap).
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise FaceswapError("The pickle calls a text codec other than latin1; refused.")
+    return text.encode("latin-1")
+
+
 #: Every global an .fsa pickle may name: what NumPy 1.x (numpy.core) and 2.x (numpy._core)
-#: write for plain numeric arrays (protocols 2-5) and scalars. Anything else is refused.
+#: write for plain numeric arrays (protocols 2-5) and scalars, and the latin1 encoder protocol 2
+#: stores bytes with. Anything else is refused.
 ALLOWED_GLOBALS: dict[tuple[str, str], Callable[..., Any] | type] = {
+    ("_codecs", "encode"): _latin1_bytes,
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): _checked_dtype,
     ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
