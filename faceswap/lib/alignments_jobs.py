@@ -124,7 +124,8 @@ def scan_faces(faces_dir: str | Path, source: str | None = None) -> FaceFolder:
             meta = read_face_metadata(path) if path.suffix.lower() == ".png" else None
         except FaceswapError:  # no metadata, or not a PNG inside
             meta = None
-        if not isinstance(meta, dict) or meta.get("format") != FACE_FORMAT:
+        if (not isinstance(meta, dict) or meta.get("format") != FACE_FORMAT
+                or not isinstance(meta.get("face"), dict)):
             scan.no_metadata.append(path)
             continue
         info = meta.get("source") or {}
@@ -372,7 +373,8 @@ def alignments_from_faces(faces_dir: str | Path, alignments_path: str | Path,
     table: dict[str, tuple[tuple[int, int], dict[int, Face]]] = {}
     for key, paths in sorted(scan.faces.items()):
         frame, index = key
-        chosen, *others = sorted(paths)
+        # Of several copies of one face, the one under its extract name is the face.
+        chosen, *others = sorted(paths, key=lambda p: (p.name != _canonical(scan.metadata[p]), p))
         duplicates.extend(scan.name(p) for p in others)
         meta = scan.metadata[chosen]
         try:
