@@ -331,13 +331,13 @@ def extract(options: ExtractOptions,
 
     def save() -> None:
         nonlocal backup_due
-        if backup_due:  # only once something replaces it: a failed run keeps the old file
-            backup = alignments_path.with_name(alignments_path.stem + ".bak.json")
-            atomic.copy_file(alignments_path, backup)
-            logger.info("Replacing '%s' (previous version kept as '%s'). Use --skip-existing "
-                        "to add to it instead.", alignments_path, backup.name)
+        # Backed up only once something replaces it: a failed run leaves the old file alone.
+        alignments_file.save(data, alignments_path, backup=backup_due)
+        if backup_due:
+            logger.info("Replaced '%s' (previous version kept as '%s'). Use --skip-existing "
+                        "to add to it instead.", alignments_path,
+                        alignments_file.backup_path(alignments_path).name)
             backup_due = False
-        alignments_file.save(data, alignments_path)
 
     def done_already(key: str) -> bool:
         frame = data.frames.get(key)

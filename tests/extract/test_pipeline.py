@@ -107,8 +107,18 @@ def test_nothing_readable_exits_1_and_writes_nothing(tmp_path, capfd):
     kept = old.read_bytes()
     with pytest.raises(FaceswapError, match=r"2 unreadable: a.png, b.jpg\). Nothing was written"):
         extract(ExtractOptions(folder, tmp_path / "out2"))
-    assert old.read_bytes() == kept and not (tmp_path / "in_alignments.bak.json").exists()
+    assert old.read_bytes() == kept and not (tmp_path / "in_alignments.json.bk").exists()
     assert not (tmp_path / "out2").exists()
+
+
+def test_a_new_run_keeps_the_replaced_alignments_as_bk(tmp_path):
+    still = STILLS / "faceRecognition_obama.jpg"
+    al_path = tmp_path / "a.json"
+    extract(ExtractOptions(still, tmp_path / "f", alignments=al_path, masks=()))
+    first = al_path.read_bytes()
+    extract(ExtractOptions(still, tmp_path / "f", alignments=al_path, masks=("eye",)))
+    assert alignments.backup_path(al_path).read_bytes() == first
+    assert alignments.load(al_path).extract["masks"] == ["eye"]
 
 
 def test_progress_callback_counts_every_frame(d9_clip60, tmp_path):
