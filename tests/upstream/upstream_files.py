@@ -51,6 +51,9 @@ def upstream_face_png(path: Path, frame: np.ndarray, landmarks: np.ndarray,
     """Write an upstream aligned face PNG (head crop, str(dict) iTXt header); return the image."""
     matrix = geometry.crop_matrix(landmarks, size, "head", 1.0)
     face = cv2.warpAffine(frame, matrix, (size, size), flags=cv2.INTER_AREA)
+    # A header must survive str() -> literal_eval, so arrays travel as lists.
+    masks = {name: {**mask, "affine_matrix": np.asarray(mask["affine_matrix"]).tolist()}
+             for name, mask in (masks or {}).items()}
     header = {
         "alignments": {**face_record(landmarks, box, masks), "landmarks_xy":
                        landmarks.astype(np.float32).tolist()},
