@@ -19,7 +19,7 @@ from faceswap.lib.errors import FaceswapError
 
 COMMANDS = (
     "extract", "train", "convert", "evaluate", "sort", "mask", "alignments", "demo", "provenance",
-    "model", "info",
+    "model", "info", "import-upstream",
 )
 BACKENDS = ("tensorflow", "jax", "torch")
 
@@ -27,7 +27,7 @@ logger = logging.getLogger("faceswap")
 
 
 def _command_module(name: str):
-    return importlib.import_module(f"faceswap.cli.{name}")
+    return importlib.import_module(f"faceswap.cli.{name.replace('-', '_')}")  # import-upstream
 
 
 def build_parser() -> argparse.ArgumentParser:

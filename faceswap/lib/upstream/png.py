@@ -66,11 +66,12 @@ def parse_header(text: str, max_chars: int = MAX_HEADER_CHARS) -> dict[str, Any]
 
 def _source_name(frame_key: str, is_video: bool) -> str | None:
     # Upstream 2.4+ keys keep the video's extension ('clip_000001.mp4' -> 'clip.mp4'); older
-    # keys end in .png, which says nothing about the video file.
-    path = PurePosixPath(frame_key)
-    if not is_video or path.suffix.lower() == ".png":
+    # keys end in .png, so only the video's stem is known. An image's folder is not recorded.
+    if not is_video:
         return None
-    return f"{path.stem.rsplit('_', 1)[0]}{path.suffix}"
+    path = PurePosixPath(frame_key)
+    stem = path.stem.rsplit("_", 1)[0]
+    return stem if path.suffix.lower() == ".png" else f"{stem}{path.suffix}"
 
 
 def convert_header(header: dict[str, Any], size: int, notes: Notes) -> dict[str, Any]:
@@ -100,8 +101,9 @@ def convert_header(header: dict[str, Any], size: int, notes: Notes) -> dict[str,
     landmarks = face.landmarks.astype(np.float64)
     matrix = geometry.crop_matrix(landmarks, size, "head", 1.0)
     dims = source.get("source_frame_dims")
+    # Older headers do not record the frame size; 0 x 0 marks it unknown, as in imported .fsa.
     frame_dims = [int(v) for v in dims] if isinstance(dims, (list, tuple)) and len(dims) == 2 \
-        else None
+        else [0, 0]
     face_dict = face.to_dict()
     return {
         "format": FACE_FORMAT,
