@@ -41,6 +41,7 @@ def test_video_fsa_converts_keys_faces_masks_and_identity(tmp_path, real_faces):
     data = alignments.load(tmp_path / "clip_alignments.json")  # our validator accepts it
     assert list(data.frames) == ["clip_000000", "clip_000001"]  # 1-based -> 0-based
     assert data.source["kind"] == "video" and result.version == 2.4 and result.faces == 2
+    assert data.source["path"] == str(tmp_path.absolute() / "clip.mp4")  # beside the .fsa
     first, second = data.frames["clip_000000"].faces
     assert first.file == "clip_000000_0.png" and second.file == "clip_000000_1.png"
     assert first.box == real_faces.boxes[0]
@@ -67,7 +68,7 @@ def test_image_folder_keys_are_kept(tmp_path, real_faces):
     src = _write(tmp_path / "alignments.fsa", fsa_bytes(frames))
     data = fsa.import_fsa(src, tmp_path / "out.json").alignments
     assert list(data.frames) == ["IMG_000001.jpg", "holiday.png"]
-    assert data.source["kind"] == "images"
+    assert data.source["kind"] == "images" and data.source["path"] == str(tmp_path.absolute())
     assert data.frames["IMG_000001.jpg"].faces[0].file == "IMG_000001_0.png"
 
 

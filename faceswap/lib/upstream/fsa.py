@@ -16,7 +16,7 @@ import pickle
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -225,10 +225,16 @@ def convert_fsa(data: dict[str, Any], path: str | Path = "<fsa>") -> FsaImport:
         # Upstream does not record frame sizes; 0 x 0 marks them unknown.
         out.frames[name] = Frame(dims=(0, 0), faces=faces)
         count += len(faces)
-    out.source = {"kind": "video" if is_video else "images", "path": None,
+    out.source = {"kind": "video" if is_video else "images",
                   "upstream_alignments": str(path.name), "upstream_version": version}
-    if is_video and stem:
-        out.source["video_stem"] = stem
+    # Upstream keeps '<video stem>_alignments.fsa' beside the video and 'alignments.fsa' inside
+    # the frames folder; where that tells the source, record it as extract would.
+    first = next(iter(frames_raw), "")
+    suffix = PurePosixPath(first).suffix if isinstance(first, str) else ""
+    if is_video and stem and suffix and suffix.lower() != ".png":
+        out.source["path"] = str((path.parent / f"{stem}{suffix}").absolute())
+    elif not is_video and path.name == "alignments.fsa":
+        out.source["path"] = str(path.parent.absolute())
     out.extract = {"imported_from": "upstream-faceswap", "centering": "head", "coverage": 1.0,
                    "masks": sorted({m for f in out.frames.values() for face in f.faces
                                     for m in face.masks}),
