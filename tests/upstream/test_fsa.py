@@ -63,13 +63,18 @@ def test_video_fsa_converts_keys_faces_masks_and_identity(tmp_path, real_faces):
 
 def test_image_folder_keys_are_kept(tmp_path, real_faces):
     lm = real_faces.landmarks[0]
-    frames = {"IMG_000001.jpg": {"faces": [face_record(lm, real_faces.boxes[0])]},
+    broken = {**face_record(lm, real_faces.boxes[0]), "landmarks_xy": [[0.0, 0.0]] * 5}
+    frames = {"IMG_000001.jpg": {"faces": [broken, face_record(lm, real_faces.boxes[0])]},
               "holiday.png": {"faces": []}}
     src = _write(tmp_path / "alignments.fsa", fsa_bytes(frames))
-    data = fsa.import_fsa(src, tmp_path / "out.json").alignments
+    result = fsa.import_fsa(src, tmp_path / "out.json")
+    data = result.alignments
     assert list(data.frames) == ["IMG_000001.jpg", "holiday.png"]
     assert data.source["kind"] == "images" and data.source["path"] == str(tmp_path.absolute())
-    assert data.frames["IMG_000001.jpg"].faces[0].file == "IMG_000001_0.png"
+    # The unusable first face is skipped (noted); the second keeps upstream's index and name.
+    (face,) = data.frames["IMG_000001.jpg"].faces
+    assert (face.index, face.file) == (1, "IMG_000001_1.png")
+    assert any("not usable" in line for line in result.notes.lines())
 
 
 def test_pre_2_4_video_keys_are_recognised_by_the_file_name(tmp_path, real_faces):

@@ -214,9 +214,11 @@ def convert_fsa(data: dict[str, Any], path: str | Path = "<fsa>") -> FsaImport:
         if not isinstance(faces_raw, list):
             raise FaceswapError(f"'{path}': the faces of frame '{key}' are not a list.")
         faces = []
-        for raw in faces_raw:
+        # A face keeps upstream's index even when one before it is unusable, so it keeps the
+        # file name its imported PNG gets (indices may have gaps, as after remove-faces).
+        for index, raw in enumerate(faces_raw):
             try:
-                faces.append(convert_face(raw, len(faces), name, notes))
+                faces.append(convert_face(raw, index, name, notes))
             except (ValueError, TypeError) as err:
                 notes.add(f"Skipped a face that is not usable ({err})")
         if isinstance(faces_raw, list) and any(isinstance(f, dict) and "thumb" in f
