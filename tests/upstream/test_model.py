@@ -21,18 +21,19 @@ def _inputs(seed: int = 1) -> list[np.ndarray]:
     return [rng.random((2, SIZE, SIZE, 3), dtype=np.float32) for _ in range(2)]
 
 
-@pytest.mark.parametrize("lowmem", [False, True])
-def test_imported_model_predicts_the_same_and_resumes_training(tmp_path, lowmem):
+@pytest.mark.parametrize(("lowmem", "learn_mask"), [(False, False), (True, False), (False, True)])
+def test_imported_model_predicts_the_same_and_resumes_training(tmp_path, lowmem, learn_mask):
     from faceswap.plugins.train.model.original import Model
 
-    upstream = build_upstream_original(SIZE, lowmem=lowmem)
+    upstream = build_upstream_original(SIZE, lowmem=lowmem, learn_mask=learn_mask)
     save_upstream_model(upstream, tmp_path / "upstream")
     inputs = _inputs()
     before = upstream.predict(inputs, verbose=0)
 
     result = import_model(tmp_path / "upstream", tmp_path / "model")
-    assert result.layers == (14 if lowmem else 15) and result.iterations == 1234
-    assert result.options["lowmem"] is lowmem
+    assert result.layers == (14 if lowmem else 15) + (8 if learn_mask else 0)
+    assert result.iterations == 1234
+    assert result.options["lowmem"] is lowmem and result.options["learn_mask"] is learn_mask
     assert result.parameters == upstream.count_params()
     assert any("optimizer.pt" in note and "starts fresh" in note for note in result.notes)
 
@@ -41,9 +42,10 @@ def test_imported_model_predicts_the_same_and_resumes_training(tmp_path, lowmem)
     assert model.config["centering"] == "face" and model.config["coverage"] == 87.5
     assert model.config["learning_rate"] == 3e-5 and model.config["mask_type"] == "extended"
     after = model.model.predict(inputs, verbose=0)
+    assert len(after) == (4 if learn_mask else 2)
     for old, new in zip(before, after, strict=True):
         np.testing.assert_allclose(new, old, atol=1e-6)
-    if not lowmem:
+    if not lowmem and not learn_mask:
         train_steps(model, steps=2)
         model.save()
         state = json.loads((tmp_path / "model" / "original_state.json").read_text())

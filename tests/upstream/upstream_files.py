@@ -99,7 +99,7 @@ def _pixel_shuffler_class():
 
 
 def build_upstream_original(size: int = 32, filters: int = 8, lowmem: bool = False,
-                            seed: int = 0):
+                            learn_mask: bool = False, seed: int = 0):
     """A width-reduced Original with upstream's layer names (Keras's auto Dense names
     deliberately not 'dense'/'dense_1', as in a process that built other models first)."""
     import keras
@@ -135,19 +135,24 @@ def build_upstream_original(size: int = 32, filters: int = 8, lowmem: bool = Fal
 
     def decoder(side_name):
         d_in = keras.Input((size // 8, size // 8, filters * 4))
-        y = d_in
-        for f in (filters * 2, filters, filters // 2):
-            y = upscale(y, f)
-        block = name(f"face_out_{side_name}")
-        y = keras.layers.Conv2D(3, 5, padding="same", name=f"{block}_conv2d")(y)
-        y = keras.layers.Activation("sigmoid", dtype="float32", name=block)(y)
-        return keras.Model(d_in, y, name=f"decoder_{side_name}")
+        outputs = []
+        for kind, channels in (("face", 3), ("mask", 1))[:2 if learn_mask else 1]:
+            y = d_in
+            for f in (filters * 2, filters, filters // 2):
+                y = upscale(y, f)
+            block = name(f"{kind}_out_{side_name}")
+            y = keras.layers.Conv2D(channels, 5, padding="same", name=f"{block}_conv2d")(y)
+            outputs.append(keras.layers.Activation("sigmoid", dtype="float32", name=block)(y))
+        return keras.Model(d_in, outputs if learn_mask else outputs[0],
+                           name=f"decoder_{side_name}")
 
     face_a = keras.Input((size, size, 3), name="face_in_a")
     face_b = keras.Input((size, size, 3), name="face_in_b")
     dec_a, dec_b = decoder("a"), decoder("b")
-    model = keras.Model([face_a, face_b], [dec_a(encoder(face_a)), dec_b(encoder(face_b))],
-                        name="original")
+    outputs = [dec_a(encoder(face_a)), dec_b(encoder(face_b))]
+    if learn_mask:  # face_a, mask_a, face_b, mask_b
+        outputs = [*outputs[0], *outputs[1]]
+    model = keras.Model([face_a, face_b], outputs, name="original")
     rng = np.random.default_rng(seed)
     # Random biases too, so a bias left behind would change the predictions.
     model.set_weights([rng.normal(0, 0.05, w.shape).astype(np.float32)
