@@ -2,7 +2,10 @@
 
 Each backend runs in its own process (Keras binds its backend at import). The step is what
 `faceswap train` compiles: ModelBase's optimizer and default losses (SSIM + MSE with face, eye
-and mouth masks), batch 16 per side, random 64 px faces.
+and mouth masks), batch 16 per side, random 64 px faces. Each line also gives the step's share
+of the CPU's float32 peak: the model's convolution and dense FLOPs (3x forward for a train step,
+from faceswap.lib.model.flops) per second, against the best float32 matmul measured in the same
+process (bench/_peak.py).
 
     python bench/backends.py [--batch 16] [--steps 5] [--backends tensorflow,jax,torch]
 
@@ -23,6 +26,9 @@ CHILD = r"""
 import sys, time, tempfile
 import numpy as np
 sys.path.insert(0, {repo!r})
+sys.path.insert(0, {repo!r} + "/bench")
+from _peak import matmul_peak
+from faceswap.lib.model.flops import train_flops
 from faceswap.plugins.train.model.original import Model
 import keras
 keras.utils.set_random_seed(0)
@@ -38,7 +44,10 @@ start = time.perf_counter()
 for _ in range(STEPS):
     model.model.train_on_batch(inputs, targets)
 elapsed = time.perf_counter() - start
-print(f"RESULT {{BATCH * STEPS / elapsed:.2f}} {{elapsed / STEPS:.3f}}")
+achieved = train_flops(model.model) * BATCH * STEPS / elapsed / 1e9
+peak, library = matmul_peak()
+print(f"RESULT {{BATCH * STEPS / elapsed:.2f}} {{elapsed / STEPS:.3f}} {{achieved:.1f}} "
+      f"{{peak:.1f}} {{library}}")
 """
 
 
@@ -70,10 +79,12 @@ def main() -> None:
         if not lines:
             print(f"backends: {label}: failed: {result.stderr.strip().splitlines()[-1:]}")
             continue
-        rate, step = lines[-1].split()[1:]
+        rate, step, achieved, peak, library = lines[-1].split()[1:]
+        share = 100 * float(achieved) / float(peak)
         print(f"backends: {label}: {rate} examples/s per side ({step} s/step, Original, batch "
               f"{args.batch} per side, 64 px, default losses{', mixed' if args.mixed else ''}; "
-              f"{cpu_name()}, {os.cpu_count()} cores)")
+              f"{achieved} GFLOP/s = {share:.0f}% of the measured float32 peak {peak} GFLOP/s "
+              f"({library} matmul); {cpu_name()}, {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":
