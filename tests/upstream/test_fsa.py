@@ -173,3 +173,11 @@ def test_the_bytes_codec_only_encodes_latin1():
     with pytest.raises(FaceswapError, match="codec other than latin1"):
         fsa.restricted_loads(data)
     assert fsa.restricted_loads(b"c_codecs\nencode\n(Vx\nVlatin1\ntR.") == b"x"
+
+
+def test_values_are_checked_after_loading_too():
+    # Whatever a pickle's dtype state did, no object array leaves the reader.
+    with pytest.raises(FaceswapError, match="dtype 'object'"):
+        fsa.check_values({"frames": [(1, {"x": np.array([None], dtype=object)})]})
+    fsa.check_values({"frames": [(1, {"x": np.zeros(3, np.float32), "y": b"bytes"})]})
+

@@ -41,7 +41,9 @@ def _checked_dtype(*args: Any) -> np.dtype:
     code = args[0] if args else None
     if not isinstance(code, str) or len(args) > 3:
         raise FaceswapError(f"The pickle builds a NumPy dtype from {code!r}; refused.")
-    dtype = np.dtype(code)
+    # align=False, copy=True: what NumPy's own pickles pass, so the state set next lands on a
+    # fresh dtype object.
+    dtype = np.dtype(code, False, True)
     if dtype.kind not in _NUMERIC_KINDS:
         raise FaceswapError(
             f"The pickle holds a NumPy array of dtype '{dtype}' (kind '{dtype.kind}'); only "
@@ -120,10 +122,33 @@ class RestrictedUnpickler(pickle.Unpickler):
         raise FaceswapError("Refused to load the pickle: it uses persistent ids.")
 
 
+def check_values(value: Any) -> None:
+    """Refuse any NumPy value in ``value`` (nested containers) that is not plain numeric.
+
+    The dtype stand-in already stops object and structured dtypes at creation, but a pickle
+    also sets each dtype's state afterwards; this makes sure no array came out carrying objects.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+        elif isinstance(item, (np.ndarray, np.generic)):
+            dtype = item.dtype
+            if dtype.kind not in _NUMERIC_KINDS or dtype.fields or dtype.hasobject:
+                raise FaceswapError(f"The pickle holds a NumPy value of dtype '{dtype}'; only "
+                                    "numeric arrays are read.")
+
+
 def restricted_loads(data: bytes) -> Any:
     """Unpickle ``data`` allowing only plain containers and numeric NumPy values."""
     try:
-        return RestrictedUnpickler(io.BytesIO(data)).load()
+        value = RestrictedUnpickler(io.BytesIO(data)).load()
+        check_values(value)
+        return value
     except FaceswapError:
         raise
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
