@@ -59,25 +59,35 @@ def get_strategy(distributed: bool) -> Any:
 def _initialize_jax_cluster() -> bool:
     """Join the processes ``TF_CONFIG`` lists into one JAX cluster; True when it lists several.
 
-    The same ``TF_CONFIG`` as for TensorFlow, so one setup serves both backends: the processes
-    are the chief (if any) then the workers in order, and the first one's address hosts JAX's
-    coordinator (the other addresses are not used). JAX must join before it computes anything,
-    which holds here: nothing runs on the backend before the model is built. CPU processes
-    exchange gradients through JAX's Gloo collectives.
+    JAX must join before it computes anything, which holds here: nothing runs on the backend
+    before the model is built. CPU processes exchange gradients through JAX's Gloo collectives.
     """
-    config = _tf_config()
-    cluster = config.get("cluster") or {}
-    addresses = list(cluster.get("chief") or []) + list(cluster.get("worker") or [])
-    if len(addresses) < 2:
+    cluster = jax_cluster(_tf_config())
+    if cluster is None:
         return False
     import jax
 
     if not jax.distributed.is_initialized():
-        task = _task()
-        chiefs = len(cluster.get("chief") or [])
-        process_id = int(task.get("index", 0)) + (0 if task.get("type") == "chief" else chiefs)
-        keras.distribution.initialize(addresses[0], len(addresses), process_id)
+        keras.distribution.initialize(*cluster)
     return True
+
+
+def jax_cluster(config: dict[str, Any]) -> tuple[str, int, int] | None:
+    """``(coordinator address, process count, process id)`` for JAX from a ``TF_CONFIG`` dict.
+
+    The same ``TF_CONFIG`` as for TensorFlow, so one setup serves both backends: the processes
+    are the chief (if any) then the workers in order, and the first one's address hosts JAX's
+    coordinator (the other addresses are not used). None unless it lists several processes.
+    """
+    cluster = config.get("cluster") or {}
+    chiefs, workers = list(cluster.get("chief") or []), list(cluster.get("worker") or [])
+    addresses = chiefs + workers
+    if len(addresses) < 2:
+        return None
+    task = config.get("task") or {}
+    index = int(task.get("index", 0))
+    process_id = index if task.get("type") == "chief" else len(chiefs) + index
+    return addresses[0], len(addresses), process_id
 
 
 def _tf_config() -> dict[str, Any]:
