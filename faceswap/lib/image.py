@@ -23,6 +23,8 @@ from faceswap.lib.errors import FaceswapError
 IMAGE_EXTENSIONS = (".bmp", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FACE_KEY = "faceswap"
+# A compressed text chunk may not inflate past this (a few KB of zlib can hold gigabytes).
+MAX_TEXT_BYTES = 64 << 20
 # Upstream faceswap's face PNGs use the same keyword but hold Python ``str(dict)`` text, which
 # opens with one of its two top-level keys in single quotes.
 _UPSTREAM_FACE_TEXT = re.compile(r"\s*\{\s*'(alignments|source)'\s*:")
@@ -158,6 +160,18 @@ def png_size(png: bytes) -> tuple[int, int]:
     raise FaceswapError("The PNG data has no header (IHDR) chunk.")
 
 
+def _inflate_text(data: bytes) -> bytes:
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(data, MAX_TEXT_BYTES + 1)
+    except zlib.error as err:
+        raise FaceswapError(f"A compressed PNG text chunk is corrupt ({err}).") from None
+    if len(out) > MAX_TEXT_BYTES:
+        raise FaceswapError(f"A compressed PNG text chunk inflates past {MAX_TEXT_BYTES:,} "
+                            "bytes; refused.")
+    return out
+
+
 def png_read_text(png: bytes) -> dict[str, str]:
     """Every ``tEXt``, ``zTXt`` and ``iTXt`` chunk of a PNG as ``keyword -> text``."""
     result: dict[str, str] = {}
@@ -169,14 +183,14 @@ def png_read_text(png: bytes) -> dict[str, str]:
             result[key.decode("latin-1")] = value.decode("latin-1")
         elif kind == b"zTXt":
             key, _, rest = body.partition(b"\x00")
-            result[key.decode("latin-1")] = zlib.decompress(rest[1:]).decode("latin-1")
+            result[key.decode("latin-1")] = _inflate_text(rest[1:]).decode("latin-1")
         elif kind == b"iTXt":
             key, _, rest = body.partition(b"\x00")
             compressed, rest = rest[0], rest[2:]
             _language, _, rest = rest.partition(b"\x00")
             _translated, _, value = rest.partition(b"\x00")
             if compressed:
-                value = zlib.decompress(value)
+                value = _inflate_text(value)
             result[key.decode("latin-1")] = value.decode("utf-8")
     return result
 

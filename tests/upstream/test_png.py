@@ -120,3 +120,20 @@ def test_plain_and_own_pngs_are_skipped(tmp_path, upstream_folder):
     result = png.import_faces(upstream_folder, tmp_path / "out")
     assert len(result.written) == 2
     assert set(result.skipped) == {"plain.png", "ours.png"}
+
+
+def test_a_compressed_header_bomb_is_refused(tmp_path, upstream_folder):
+    import struct
+    import zlib
+
+    from faceswap.lib.image import MAX_TEXT_BYTES
+
+    path = upstream_folder / "clip_000007_0.png"
+    data = path.read_bytes()
+    body = b"faceswap\x00\x01\x00\x00\x00" + zlib.compress(b"{" * (MAX_TEXT_BYTES + 1), 9)
+    chunk = struct.pack(">I", len(body)) + b"iTXt" + body + struct.pack(
+        ">I", zlib.crc32(b"iTXt" + body))
+    idat = data.index(b"IDAT") - 4
+    path.write_bytes(data[:idat] + chunk + data[idat:])
+    with pytest.raises(FaceswapError, match="inflates past"):
+        png.import_faces(upstream_folder, tmp_path / "out")
