@@ -3,8 +3,9 @@
 Each worker is a process pinned to its own core, standing in for a one-core machine; the two
 workers talk over 127.0.0.1 under one TF_CONFIG, as `faceswap train --distributed` does on two
 machines. Measured: one worker alone (no distribution), the two-worker cluster (the sum of both
-workers' rates: the step is synchronous) and, for context, one process on both cores. The model
-is the full Original (64 px) with the default losses, on real faces from two shared clips.
+workers' rates: the step is synchronous), the same without faceswap's gradient packing
+(settings.GRADIENT_PACK_BYTES) and, for context, one process on both cores. The model is the
+full Original (64 px) with the default losses, on real faces from two shared clips.
 
     python bench/multiworker.py [--batch 16] [--steps 6] [--base-filters 128]
 """
@@ -30,6 +31,9 @@ if cores:
     os.sched_setaffinity(0, cores)  # before TensorFlow sizes its thread pools
 sys.path.insert(0, {repo!r})
 from pathlib import Path
+from faceswap.plugins.train.model._base import settings
+if {pack} is not None:
+    settings.GRADIENT_PACK_BYTES = {pack}
 from faceswap.lib.training.trainer import TrainOptions, train
 summary = train(TrainOptions(
     input_a=Path({faces_a!r}), input_b=Path({faces_b!r}), model_dir=Path({model_dir!r}),
@@ -49,7 +53,8 @@ def _free_ports(count: int) -> list[int]:
     return ports
 
 
-def _run(workers: list[set[int]], work: Path, faces: tuple[Path, Path], args) -> float:
+def _run(workers: list[set[int]], work: Path, faces: tuple[Path, Path], args,
+         pack: int | None = None) -> float:
     """Start one process per core set; return the cluster's examples/s per side."""
     distributed = len(workers) > 1
     ports = _free_ports(len(workers))
@@ -66,7 +71,7 @@ def _run(workers: list[set[int]], work: Path, faces: tuple[Path, Path], args) ->
             code = CHILD.format(
                 cores=cores, repo=str(REPO), faces_a=str(faces[0]), faces_b=str(faces[1]),
                 model_dir=str(model_dir), batch=args.batch, iterations=args.steps + 1,
-                distributed=distributed, base_filters=args.base_filters)
+                distributed=distributed, base_filters=args.base_filters, pack=pack)
             processes.append(subprocess.Popen([sys.executable, "-c", code], env=env, text=True,
                                               stdout=subprocess.PIPE, stderr=subprocess.PIPE))
         rates = []
@@ -103,12 +108,14 @@ def main() -> None:
     faces = extract_pair(work)
     one = _run([{cores[0]}], work, faces, args)
     two = _run([{cores[0]}, {cores[1]}], work, faces, args)
+    unpacked = _run([{cores[0]}, {cores[1]}], work, faces, args, pack=0)
     both = _run([set(cores[:2])], work, faces, args)
     # The step is synchronous: each worker's step takes batch / (its rate) seconds.
     step_one, step_two = args.batch / one, 2 * args.batch / two
     print(f"multiworker: 2 workers x 1 core {two:.2f} examples/s per side, 1 worker x 1 core "
           f"{one:.2f}, scaling x{two / one:.2f} (step {step_two:.2f} s vs {step_one:.2f} s); "
-          f"1 process on 2 cores {both:.2f} (Original, "
+          f"2 workers without gradient packing {unpacked:.2f} (step "
+          f"{2 * args.batch / unpacked:.2f} s); 1 process on 2 cores {both:.2f} (Original, "
           f"base_filters {args.base_filters}, 64 px, batch {args.batch} per side per worker, "
           f"{args.steps} steps, TensorFlow MultiWorkerMirroredStrategy over 127.0.0.1; "
           f"{cpu_name()}, {os.cpu_count()} cores)")
