@@ -1,11 +1,13 @@
 """Frames/s of `faceswap convert` on a shared clip against a bare decode → encode of it.
 
 One run: extract the clip's alignments, save an untrained full-size Original model (weights do
-not change the speed), convert the clip to H.264 with the default mask and colour settings,
-then decode and re-encode the same clip with PyAV alone (same codec settings). The ratio shows
-what detection-free swapping costs on top of the video round trip.
+not change the speed), decode and re-encode the clip with PyAV alone (same codec settings), then
+convert it to H.264 with the default mask and colour settings once per inference variant, then
+the bare round trip again. Each variant's ratio is against the mean of the two bare runs, which
+bracket it on a shared machine. One result line per variant; variants whose runtime is not
+installed are skipped (a line says so).
 
-    python bench/convert_speed.py [--clip livePortrait_d9.mp4] [--frames 0 (all)]
+    python bench/convert_speed.py [--clip livePortrait_d9.mp4] [--variants keras,openvino]
 """
 
 from __future__ import annotations
@@ -43,13 +45,31 @@ def bare_round_trip(source: Path, target: Path) -> tuple[int, float]:
     return count, time.perf_counter() - start
 
 
+#: name -> (ConvertOptions.inference, inference_precision, batch size); the first is the old
+#: convert (predict_on_batch, batches of 16).
+VARIANTS = {
+    "keras": ("keras", "f32", 16),
+    "xla": ("xla", "f32", 16),
+    "openvino-f32": ("openvino", "f32", 16),
+    "openvino": ("openvino", "auto", 16),
+    "openvino-bs32": ("openvino", "auto", 32),
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clip", default="livePortrait_d9.mp4")
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help=f"comma-separated, from {', '.join(VARIANTS)}")
     args = parser.parse_args()
+    variants = args.variants.split(",")
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown:
+        parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
     sys.path.insert(0, str(REPO))
     from faceswap.lib.convert import ConvertOptions, convert
     from faceswap.lib.extract import ExtractOptions, extract
+    from faceswap.lib.inference import openvino_available
     from faceswap.lib.system import cpu_name
     from faceswap.plugins.train.model.original import Model
 
@@ -61,15 +81,39 @@ def main() -> None:
     model.build()
     model.save()
 
-    summary = convert(ConvertOptions(input=clip, output=work / "swapped.mp4",
-                                     model_dir=work / "model", alignments=alignments))
     frames, seconds = bare_round_trip(clip, work / "bare.mp4")
-    bare = frames / seconds
-    print(f"convert_speed: ours {summary.fps:.1f} frames/s ({summary.faces_swapped} faces, "
-          f"{summary.frames} frames), bare decode+encode {bare:.1f} frames/s, ratio "
-          f"{summary.fps / bare:.2f} ({args.clip}, Original 64 px, avg-color, extended mask, "
-          f"libx264 crf 23; {os.environ.get('KERAS_BACKEND', 'tensorflow')}; {cpu_name()}, "
-          f"{os.cpu_count()} cores)")
+    bare_runs = [frames / seconds]
+    results = []
+    for name in variants:
+        runtime, precision, batch_size = VARIANTS[name]
+        if runtime == "openvino" and not openvino_available():
+            results.append((name, None))
+            continue
+        options = ConvertOptions(input=clip, output=work / f"swapped_{name}.mp4",
+                                 model_dir=work / "model", alignments=alignments,
+                                 inference=runtime, inference_precision=precision,
+                                 batch_size=batch_size)
+        results.append((name, convert(options)))
+    frames, seconds = bare_round_trip(clip, work / "bare.mp4")
+    bare_runs.append(frames / seconds)
+    bare = sum(bare_runs) / len(bare_runs)
+    setting = (f"{args.clip}, Original 64 px, avg-color, extended mask, libx264 crf 23; "
+               f"{os.environ.get('KERAS_BACKEND', 'tensorflow')}; {cpu_name()}, "
+               f"{os.cpu_count()} cores")
+    for name, result in results:
+        if result is None:
+            print(f"convert_speed: {name}: skipped (openvino not installed: pip install -e "
+                  f"\".[openvino]\")")
+            continue
+        summary = result
+        # summary.inference: what ran (bf16 only where the CPU has fast bfloat16 units and the
+        # probe batch agreed with the Keras model).
+        print(f"convert_speed: {name}: ours {summary.fps:.1f} frames/s ({summary.faces_swapped} "
+              f"faces, {summary.frames} frames; {summary.inference}, batch {VARIANTS[name][2]}, "
+              f"max difference from keras {summary.inference_difference:.1g}), bare "
+              f"decode+encode "
+              f"{bare:.1f} frames/s ({bare_runs[0]:.1f} before, {bare_runs[1]:.1f} after), "
+              f"ratio {summary.fps / bare:.2f} ({setting})")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ def _frame_range(text: str) -> tuple[int, int]:
 def configure(parser: argparse.ArgumentParser) -> None:
     from faceswap.lib.align.masks import CONVERT_MASK_TYPES
     from faceswap.lib.blend import BLUR_TYPES, SHARPEN_METHODS
+    from faceswap.lib.inference import PRECISIONS, RUNTIMES
     from faceswap.lib.registry import list_plugins
 
     parser.add_argument("-i", "--input", required=True, type=Path,
@@ -87,6 +88,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="Grow or shrink the swapped face by this %% (-10 to 10).")
     parser.add_argument("-bs", "--batch-size", type=int,
                         help="Faces per prediction batch (default: the model's convert_batchsize).")
+    parser.add_argument("--inference", default="auto", choices=RUNTIMES,
+                        help="Forward-pass runtime: auto (OpenVINO when installed, else keras), "
+                        "keras, xla (TensorFlow XLA), openvino.")
+    parser.add_argument("--inference-precision", default="auto", choices=PRECISIONS,
+                        help="auto: bfloat16 where the CPU is fast at it and the result stays "
+                        "within one 8-bit level of float32; f32: float32 only.")
     parser.add_argument("-j", "--jobs", type=int, default=0,
                         help="Threads patching frames (0: 2).")
     parser.add_argument("-T", "--on-the-fly", action="store_true",
@@ -114,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         writer_options=dict(args.writer_option), swap=args.swap_model,
         frame_ranges=args.frame_ranges, keep_unchanged=args.keep_unchanged,
         face_scale=args.face_scale, batch_size=args.batch_size, jobs=args.jobs,
+        inference=args.inference, inference_precision=args.inference_precision,
         on_the_fly=args.on_the_fly, reference_video=args.reference_video,
     )
     with progress_bar(args, "convert") as progress:

@@ -36,6 +36,7 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "matplotlib": ("matplotlib",),
     "PIL": ("pillow",),
     "tqdm": ("tqdm",),
+    "openvino": ("openvino",),
 }
 
 

@@ -29,6 +29,7 @@ from faceswap.lib.align.aligned_face import AlignedFace, paste_back, warp_face
 from faceswap.lib.align.masks import CONVERT_MASK_TYPES
 from faceswap.lib.blend import MaskSettings, check_sharpening, convert_mask, sharpen
 from faceswap.lib.errors import FaceswapError
+from faceswap.lib.inference import check_inference, make_predictor
 from faceswap.lib.sources import Source, open_source
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ class ConvertOptions:
     keep_unchanged: bool = False
     face_scale: float = 0.0  # percent, −10..10
     batch_size: int | None = None
+    inference: str = "auto"  # lib/inference.RUNTIMES
+    inference_precision: str = "auto"  # lib/inference.PRECISIONS
     jobs: int = 0
     on_the_fly: bool = False
     reference_video: Path | None = None
@@ -70,6 +73,8 @@ class ConvertSummary:
     frames_without_face: int = 0
     seconds: float = 0.0
     outputs: list[Path] = field(default_factory=list)
+    inference: str = ""  # the runtime and precision that predicted, e.g. "openvino bf16"
+    inference_difference: float = 0.0  # its largest difference from Keras on the probe batch
 
     @property
     def fps(self) -> float:
@@ -146,6 +151,7 @@ class Converter:
                 f"(its options: {known})."
             )
         check_sharpening(options.sharpen, options.sharpen_amount, options.sharpen_radius)
+        check_inference(options.inference, options.inference_precision)
         plugin = registry.load_plugin("model", find_plugin_name(options.model_dir))
         self.model = plugin.Model(options.model_dir, predict=True, swap=options.swap)
         self.model.build()
@@ -160,6 +166,8 @@ class Converter:
         self.input_size = self.model.input_shapes[0][1]
         self.output_size = self.model.output_shapes[0][1]
         self.batch_size = options.batch_size or int(self.model.config["convert_batchsize"])
+        self.predictor = make_predictor(self.model.model, options.inference,
+                                        options.inference_precision, self.batch_size)
 
     def faces_of(self, frame: np.ndarray, faces: list[alignments_file.Face]) -> list[_Face]:
         found = []
@@ -175,10 +183,8 @@ class Converter:
 
     def predict(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Swapped faces (and learned masks) for a batch of model-input crops."""
-        outputs = self.model.model.predict_on_batch(crops)
-        if isinstance(outputs, (list, tuple)):
-            return np.asarray(outputs[0], np.float32), np.asarray(outputs[-1], np.float32)
-        return np.asarray(outputs, np.float32), None
+        outputs = self.predictor(crops)
+        return outputs[0], (outputs[-1] if len(outputs) > 1 else None)
 
     def patch_frame(self, frame: np.ndarray, faces: list[_Face], swapped: np.ndarray,
                     masks: np.ndarray | None) -> tuple[np.ndarray, list[tuple[np.ndarray,
@@ -236,7 +242,8 @@ def convert(options: ConvertOptions,
         else None, reference_video=options.reference_video, options=options.writer_options,
         info={"model": converter.model.name, "iterations": converter.model.iterations},
     )
-    summary = ConvertSummary()
+    summary = ConvertSummary(inference=converter.predictor.label,
+                             inference_difference=converter.predictor.max_difference)
     try:
         _run(converter, source, alignments, writer, summary, progress)
         summary.outputs = writer.close()

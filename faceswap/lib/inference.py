@@ -1,0 +1,199 @@
+"""Convert's forward pass: the Keras inference model, or the same graph in OpenVINO.
+
+On CPU the 82M-parameter Original's forward pass is most of convert's time. OpenVINO runs the
+same graph faster, and on CPUs with bfloat16 matrix units (AMX) about 5x faster, because it
+computes in bfloat16 there. Whatever runs, ``make_predictor`` checks it against the Keras
+model on a probe batch before convert uses it: a runtime or precision that strays further than
+its tolerance is dropped for the next one (OpenVINO bfloat16 → OpenVINO float32 → Keras), with
+a warning, so the output is always the Keras model's within a stated tolerance.
+
+OpenVINO is optional (``pip install "faceswap[openvino]"``) and converts only TensorFlow
+graphs here; other backends and a missing package use Keras.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from faceswap.lib.errors import FaceswapError
+
+if TYPE_CHECKING:
+    import keras
+
+logger = logging.getLogger(__name__)
+
+#: What ``--inference`` takes: auto picks OpenVINO when it is installed and usable, else keras.
+#: xla: the Keras model in one XLA-compiled TensorFlow function (TensorFlow backend only).
+RUNTIMES = ("auto", "keras", "xla", "openvino")
+#: What ``--inference-precision`` takes: auto lets the runtime compute in bfloat16 where the CPU
+#: has fast bfloat16 units (within ``TOLERANCE["auto"]``); f32 keeps float32 throughout.
+PRECISIONS = ("auto", "f32")
+#: Largest absolute difference from the Keras model's outputs (sigmoid faces and masks in
+#: [0, 1]) on the probe batch. One 8-bit level for bfloat16: the face is written as 8-bit
+#: pixels; float32 runtimes only reorder sums.
+TOLERANCE = {"auto": 1.0 / 255.0, "f32": 1e-4}
+PROBE_FACES = 4
+
+
+@dataclass
+class Predictor:
+    """A batch of faces (N, H, W, C float32) → the model's outputs as float32 arrays."""
+
+    runtime: str  # keras, openvino
+    precision: str  # f32, bf16
+    run: Callable[[np.ndarray], list[np.ndarray]]
+    max_difference: float = 0.0  # from the Keras model on the probe batch
+
+    def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
+        return self.run(np.ascontiguousarray(batch, dtype=np.float32))
+
+    @property
+    def label(self) -> str:
+        return f"{self.runtime} {self.precision}"
+
+
+def check_inference(runtime: str, precision: str) -> None:
+    """Refuse an unknown runtime or precision before the model loads."""
+    if runtime not in RUNTIMES:
+        raise FaceswapError(f"Unknown inference runtime '{runtime}'; choose one of "
+                            f"{', '.join(RUNTIMES)}.")
+    if precision not in PRECISIONS:
+        raise FaceswapError(f"Unknown inference precision '{precision}'; choose one of "
+                            f"{', '.join(PRECISIONS)}.")
+
+
+def openvino_available() -> bool:
+    """Whether the OpenVINO path can run: the package is installed and the backend is TF."""
+    import keras
+
+    return (keras.backend.backend() == "tensorflow"
+            and importlib.util.find_spec("openvino") is not None)
+
+
+def _as_list(outputs) -> list[np.ndarray]:
+    if isinstance(outputs, (list, tuple)):
+        return [np.asarray(o, np.float32) for o in outputs]
+    return [np.asarray(outputs, np.float32)]
+
+
+def keras_predictor(model: keras.Model) -> Predictor:
+    # predict_on_batch reuses keras' compiled predict function (a tf.function on TensorFlow).
+    return Predictor("keras", "f32", lambda batch: _as_list(model.predict_on_batch(batch)))
+
+
+def xla_predictor(model: keras.Model, batch_size: int) -> Predictor:
+    """The model in an XLA-compiled tf.function; batches are padded to one size (one compile)."""
+    import tensorflow as tf
+
+    function = tf.function(lambda x: model(x, training=False), jit_compile=True)
+
+    def run(batch: np.ndarray) -> list[np.ndarray]:
+        count = len(batch)
+        if count < batch_size:
+            pad = np.zeros((batch_size - count, *batch.shape[1:]), batch.dtype)
+            batch = np.concatenate([batch, pad])
+        outputs = _as_list(function(batch))
+        return [out[:count] for out in outputs]
+
+    return Predictor("xla", "f32", run)
+
+
+def _threads() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _concrete_function(model: keras.Model):
+    """The model's forward pass as one traced TensorFlow graph, any batch size."""
+    import tensorflow as tf
+
+    spec = [tf.TensorSpec((None, *t.shape[1:]), tf.float32) for t in model.inputs]
+    function = tf.function(lambda *x: model(list(x) if len(x) > 1 else x[0], training=False))
+    return function.get_concrete_function(*spec)
+
+
+def openvino_predictor(converted, precision: str = "auto") -> Predictor:
+    """``converted`` (an ``openvino.Model``) compiled for the CPU at ``precision``."""
+    import openvino as ov
+
+    config: dict[str, object] = {"INFERENCE_NUM_THREADS": _threads(),
+                                 "PERFORMANCE_HINT": "LATENCY"}
+    if precision == "f32":
+        config["INFERENCE_PRECISION_HINT"] = "f32"
+    compiled = ov.Core().compile_model(converted, "CPU", config)
+    used = str(compiled.get_property("INFERENCE_PRECISION_HINT"))
+    outputs = compiled.outputs
+    request = compiled.create_infer_request()
+
+    def run(batch: np.ndarray) -> list[np.ndarray]:
+        # One request reused: convert predicts from one thread. share_inputs skips a copy of
+        # the batch (alive until infer returns); the outputs are copied out of the request.
+        result = request.infer(batch, share_inputs=True)
+        return [np.asarray(result[out], np.float32) for out in outputs]
+
+    return Predictor("openvino", "bf16" if "bf16" in used or "bfloat16" in used else "f32", run)
+
+
+def _max_difference(predictor: Predictor, probe: np.ndarray, want: list[np.ndarray]) -> float:
+    got = predictor(probe)
+    if len(got) != len(want) or any(g.shape != w.shape for g, w in zip(got, want, strict=True)):
+        return float("inf")
+    return max(float(np.max(np.abs(g - w))) for g, w in zip(got, want, strict=True))
+
+
+def make_predictor(model: keras.Model, runtime: str = "auto", precision: str = "auto",
+                   batch_size: int = 16) -> Predictor:
+    """The fastest runtime for ``model`` that matches it within tolerance (see module doc)."""
+    import keras
+
+    check_inference(runtime, precision)
+    backend = keras.backend.backend()
+    if runtime == "keras" or (runtime == "auto" and not openvino_available()):
+        return keras_predictor(model)
+    if runtime == "xla":
+        if backend != "tensorflow":
+            raise FaceswapError(f"--inference xla needs the TensorFlow backend (backend: "
+                                f"{backend}); use --inference keras.")
+        return xla_predictor(model, batch_size)
+    if not openvino_available():
+        raise FaceswapError(
+            "--inference openvino needs the openvino package and the TensorFlow backend "
+            f"(backend: {backend}). Install it with `pip install \"faceswap[openvino]\"`, or "
+            "use --inference keras."
+        )
+    import openvino as ov
+
+    start = time.perf_counter()
+    function = _concrete_function(model)
+    # Random pixels, fixed: the check must not depend on the clip, and noise drives every unit.
+    shape = (PROBE_FACES, *model.inputs[0].shape[1:])
+    probe = np.random.default_rng(0).random(shape, dtype=np.float32)
+    # The traced graph is the Keras model's own forward pass (same layers, same kernels).
+    want = _as_list(function(probe))
+    try:
+        converted = ov.convert_model(function)
+    except Exception as err:  # a layer OpenVINO cannot convert: Keras still runs it
+        logger.warning("OpenVINO could not convert this model (%s); using Keras.", err)
+        return keras_predictor(model)
+    logger.debug("OpenVINO: converted in %.1f s", time.perf_counter() - start)
+    for attempt in (precision, "f32") if precision == "auto" else (precision,):
+        candidate = openvino_predictor(converted, attempt)
+        candidate.max_difference = _max_difference(candidate, probe, want)
+        if candidate.max_difference <= TOLERANCE[attempt]:
+            logger.info("Inference: %s (largest difference from Keras %.2g on a probe batch)",
+                        candidate.label, candidate.max_difference)
+            return candidate
+        logger.warning("OpenVINO %s differs from the Keras model by %.3g (tolerance %.3g); %s.",
+                       candidate.precision, candidate.max_difference, TOLERANCE[attempt],
+                       "trying float32" if attempt == "auto" else "using Keras")
+    return keras_predictor(model)

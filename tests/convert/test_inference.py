@@ -1,0 +1,115 @@
+"""Convert's forward pass: every runtime matches the Keras inference model within tolerance."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+
+import keras
+import numpy as np
+import pytest
+from fstest import make_original
+
+from faceswap.lib import inference
+from faceswap.lib.errors import FaceswapError
+from faceswap.plugins.train.model.original import Model
+
+OPENVINO = importlib.util.find_spec("openvino") is not None and \
+    keras.backend.backend() == "tensorflow"
+needs_openvino = pytest.mark.skipif(
+    not OPENVINO, reason="openvino is not installed (pip install -e \".[openvino]\") or the "
+    "backend is not TensorFlow")
+
+
+def _inference_model(folder, **config) -> keras.Model:
+    make_original(folder, config).save()
+    model = Model(folder, predict=True)
+    model.build()
+    return model.model
+
+
+@pytest.fixture(scope="module")
+def face_model(tmp_path_factory):
+    return _inference_model(tmp_path_factory.mktemp("face") / "model")
+
+
+@pytest.fixture(scope="module")
+def mask_model(tmp_path_factory):
+    # learn_mask: two outputs (face, mask) whose order a runtime must keep.
+    return _inference_model(tmp_path_factory.mktemp("mask") / "model", learn_mask=True)
+
+
+def _faces(model: keras.Model, count: int, seed: int = 1) -> np.ndarray:
+    return np.random.default_rng(seed).random((count, *model.inputs[0].shape[1:]),
+                                              dtype=np.float32)
+
+
+def _keras(model: keras.Model, faces: np.ndarray) -> list[np.ndarray]:
+    outputs = model.predict_on_batch(faces)
+    return [np.asarray(o) for o in (outputs if isinstance(outputs, list) else [outputs])]
+
+
+def _largest_difference(got: list[np.ndarray], want: list[np.ndarray]) -> float:
+    assert [g.shape for g in got] == [w.shape for w in want]
+    return max(float(np.abs(g - w).max()) for g, w in zip(got, want, strict=True))
+
+
+def test_unknown_runtime_and_precision_are_refused():
+    with pytest.raises(FaceswapError, match=r"runtime 'onnx'.*auto, keras, xla, openvino"):
+        inference.check_inference("onnx", "auto")
+    with pytest.raises(FaceswapError, match="precision 'f16'"):
+        inference.check_inference("auto", "f16")
+
+
+def test_keras_runtime_is_predict_on_batch(face_model):
+    faces = _faces(face_model, 3)
+    predictor = inference.make_predictor(face_model, "keras")
+    assert predictor.label == "keras f32"
+    np.testing.assert_array_equal(predictor(faces)[0], _keras(face_model, faces)[0])
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="XLA path is TensorFlow's")
+def test_xla_pads_a_short_batch_and_matches_keras(face_model):
+    predictor = inference.make_predictor(face_model, "xla", batch_size=4)
+    for count in (4, 3, 1):  # the last batch of a clip is usually short
+        faces = _faces(face_model, count, seed=count)
+        got = predictor(faces)
+        assert got[0].shape[0] == count
+        assert _largest_difference(got, _keras(face_model, faces)) <= 1e-4
+
+
+@needs_openvino
+@pytest.mark.parametrize("precision", ["f32", "auto"])
+def test_openvino_matches_keras_within_tolerance(mask_model, precision):
+    predictor = inference.make_predictor(mask_model, "openvino", precision)
+    assert predictor.runtime == "openvino"
+    if precision == "f32":
+        assert predictor.precision == "f32"
+    # Faces it has not seen in the probe, in a batch size it was not probed with.
+    faces = _faces(mask_model, 5)
+    got, want = predictor(faces), _keras(mask_model, faces)
+    assert len(got) == 2 and got[1].shape[-1] == 1  # face, then mask
+    assert _largest_difference(got, want) <= inference.TOLERANCE[precision]
+    assert predictor.max_difference <= inference.TOLERANCE[precision]
+
+
+@needs_openvino
+def test_auto_prefers_openvino(face_model):
+    assert inference.make_predictor(face_model).runtime == "openvino"
+
+
+@needs_openvino
+def test_a_runtime_outside_tolerance_falls_back_to_keras(face_model, monkeypatch, caplog):
+    monkeypatch.setattr(inference, "TOLERANCE", {"auto": -1.0, "f32": -1.0})
+    with caplog.at_level(logging.WARNING, logger="faceswap.lib.inference"):
+        predictor = inference.make_predictor(face_model, "openvino", "auto")
+    assert predictor.label == "keras f32"
+    assert "trying float32" in caplog.text and "using Keras" in caplog.text
+
+
+def test_openvino_without_the_package_says_how_to_install(face_model, monkeypatch):
+    monkeypatch.setattr(inference, "openvino_available", lambda: False)
+    with pytest.raises(FaceswapError, match=r"faceswap\[openvino\]"):
+        inference.make_predictor(face_model, "openvino")
+    # auto quietly uses Keras instead.
+    assert inference.make_predictor(face_model).label == "keras f32"
