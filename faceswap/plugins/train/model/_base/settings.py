@@ -140,9 +140,10 @@ def use_multi_worker_train_function(model: keras.Model, strategy: Any) -> None:
     ``strategy.reduce("MEAN", value, axis=0)``: ``axis=0`` also averages along the value's first
     dimension, and every log (the loss tracker's ``div_no_nan(total, count)``) is a scalar, so
     with two or more workers the first step fails while tracing ("Invalid reduction dimension 0
-    for input with 0 dimensions"); ``fit`` fails the same way. This function does what Keras'
-    does (``strategy.run`` of the model's own ``train_step``, gradients all-reduced by the
-    optimizer as usual) but averages the scalar logs over replicas only (``axis=None``).
+    for input with 0 dimensions"); ``fit`` fails the same way (tensorflow/tensorflow#72388).
+    This function does what Keras' does (``strategy.run`` of the model's own ``train_step``,
+    gradients all-reduced by the optimizer as usual) but averages the scalar logs over replicas
+    only (``axis=None``).
     ``train_on_batch`` uses an existing ``model.train_function`` as is, and ``compile`` clears
     it, so call this after compiling.
     """
