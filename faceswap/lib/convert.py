@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from faceswap.lib import alignments as alignments_file
@@ -124,6 +125,39 @@ def scale_matrix(matrix: np.ndarray, size: int, face_scale: float) -> np.ndarray
     return scaled
 
 
+def paste_region(shape: tuple[int, ...], matrix: np.ndarray, size: int,
+                 margin: int = 3) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)``: the part of a frame of ``shape`` the aligned ``size`` px square
+    (frame → aligned ``matrix``) lands on, grown by ``margin`` aligned pixels, which covers
+    what cubic and area interpolation read past the square's edge. Empty when off-frame."""
+    inverse = cv2.invertAffineTransform(matrix)
+    low, high = -margin, size - 1 + margin
+    corners = np.array([[low, low], [high, low], [low, high], [high, high]], np.float64)
+    points = corners @ inverse[:, :2].T + inverse[:, 2]
+    height, width = shape[:2]
+    x0, y0 = np.floor(points.min(axis=0)).astype(int) - 1
+    x1, y1 = np.ceil(points.max(axis=0)).astype(int) + 2
+    x0, x1 = int(np.clip(x0, 0, width)), int(np.clip(x1, 0, width))
+    y0, y1 = int(np.clip(y0, 0, height)), int(np.clip(y1, 0, height))
+    return x0, y0, max(x1, x0), max(y1, y0)
+
+
+def paste_in_region(frame: np.ndarray, face: np.ndarray, matrix: np.ndarray,
+                    mask: np.ndarray) -> None:
+    """``paste_back`` into ``frame`` in place, over the face's region only.
+
+    Outside the region the mask warps to 0, so the frame is unchanged there; warping and
+    blending only the region was most of convert's per-frame cost on full-frame buffers.
+    """
+    x0, y0, x1, y1 = paste_region(frame.shape, matrix, face.shape[0])
+    if x1 <= x0 or y1 <= y0:
+        return
+    # Frame pixel p is region pixel p - (x0, y0): fold the offset into the translation.
+    shifted = matrix.astype(np.float64, copy=True)
+    shifted[:, 2] += shifted[:, :2] @ np.array([x0, y0], np.float64)
+    frame[y0:y1, x0:x1] = paste_back(frame[y0:y1, x0:x1], face, shifted, mask)
+
+
 @dataclass
 class _Face:
     matrix_in: np.ndarray
@@ -194,7 +228,7 @@ class Converter:
         Also returns each face's BGRA patch (mask as alpha) and its frame → patch matrix, for
         writers that composite elsewhere.
         """
-        out = frame
+        out = frame.copy()  # faces are cut from the untouched frame
         patches = []
         size = self.output_size
         for i, face in enumerate(faces):
@@ -209,7 +243,7 @@ class Converter:
                           self.options.sharpen_radius)
             new_u8 = np.clip(np.rint(new * 255.0), 0, 255).astype(np.uint8)
             matrix = scale_matrix(face.matrix_out, size, self.options.face_scale)
-            out = paste_back(out, new_u8, matrix, mask[..., 0])
+            paste_in_region(out, new_u8, matrix, mask[..., 0])
             alpha = np.clip(np.rint(mask * 255.0), 0, 255).astype(np.uint8)
             patches.append((np.concatenate([new_u8, alpha], axis=-1), matrix))
         return out, patches
