@@ -125,14 +125,16 @@ def scale_matrix(matrix: np.ndarray, size: int, face_scale: float) -> np.ndarray
     return scaled
 
 
-def paste_region(shape: tuple[int, ...], matrix: np.ndarray, size: int,
-                 margin: int = 3) -> tuple[int, int, int, int]:
-    """``(x0, y0, x1, y1)``: the part of a frame of ``shape`` the aligned ``size`` px square
-    (frame → aligned ``matrix``) lands on, grown by ``margin`` aligned pixels, which covers
-    what cubic and area interpolation read past the square's edge. Empty when off-frame."""
+def paste_region(shape: tuple[int, ...], matrix: np.ndarray,
+                 box: tuple[int, int, int, int], margin: int = 3) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)``: the part of a frame of ``shape`` that the aligned-space ``box``
+    ``(x0, y0, x1, y1)`` (frame → aligned ``matrix``) lands on, grown by ``margin`` aligned
+    pixels, which covers what cubic and area interpolation read past its edge. Empty when the
+    box is off the frame."""
     inverse = cv2.invertAffineTransform(matrix)
-    low, high = -margin, size - 1 + margin
-    corners = np.array([[low, low], [high, low], [low, high], [high, high]], np.float64)
+    left, top = box[0] - margin, box[1] - margin
+    right, bottom = box[2] - 1 + margin, box[3] - 1 + margin
+    corners = np.array([[left, top], [right, top], [left, bottom], [right, bottom]], np.float64)
     points = corners @ inverse[:, :2].T + inverse[:, 2]
     height, width = shape[:2]
     x0, y0 = np.floor(points.min(axis=0)).astype(int) - 1
@@ -144,12 +146,17 @@ def paste_region(shape: tuple[int, ...], matrix: np.ndarray, size: int,
 
 def paste_in_region(frame: np.ndarray, face: np.ndarray, matrix: np.ndarray,
                     mask: np.ndarray) -> None:
-    """``paste_back`` into ``frame`` in place, over the face's region only.
+    """``paste_back`` into ``frame`` in place, over the region the mask covers only.
 
-    Outside the region the mask warps to 0, so the frame is unchanged there; warping and
-    blending only the region was most of convert's per-frame cost on full-frame buffers.
+    Where the mask is 0 the blend keeps the frame's pixel, so only the frame region under the
+    mask's bounding box (plus the interpolation margin) is warped and blended: on full frames
+    that was most of convert's per-frame cost.
     """
-    x0, y0, x1, y1 = paste_region(frame.shape, matrix, face.shape[0])
+    rows, cols = np.nonzero(mask > 0)
+    if not len(rows):
+        return
+    box = (int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1)
+    x0, y0, x1, y1 = paste_region(frame.shape, matrix, box)
     if x1 <= x0 or y1 <= y0:
         return
     # Frame pixel p is region pixel p - (x0, y0): fold the offset into the translation.

@@ -36,8 +36,9 @@ def test_region_paste_matches_full_frame_paste(scale, angle, centre):
     frame = _smooth(rng, (480, 512, 3))
     face = _smooth(rng, (SIZE, SIZE, 3))
     mask = np.zeros((SIZE, SIZE), np.float32)
-    mask[6:-6, 6:-6] = 1.0
-    mask = cv2.GaussianBlur(mask, (0, 0), 3)
+    mask[12:-8, 10:-10] = 1.0
+    mask = cv2.GaussianBlur(mask, (0, 0), 1.5)
+    mask[mask < 1e-3] = 0  # blend masks end: the region follows where the mask is non-zero
     matrix = _matrix(scale, angle, centre)
 
     want = paste_back(frame, face, matrix, mask)
@@ -48,7 +49,10 @@ def test_region_paste_matches_full_frame_paste(scale, angle, centre):
     assert difference.max() <= 2
     assert (difference > 0).mean() < 0.01
     assert not np.array_equal(got, frame)  # the face did land
-    x0, y0, x1, y1 = paste_region(frame.shape, matrix, SIZE)
+    rows, cols = np.nonzero(mask)
+    box = (cols.min(), rows.min(), cols.max() + 1, rows.max() + 1)
+    x0, y0, x1, y1 = paste_region(frame.shape, matrix, box)
+    assert (x1 - x0) * (y1 - y0) < frame.shape[0] * frame.shape[1]
     outside = np.ones(frame.shape[:2], bool)
     outside[y0:y1, x0:x1] = False
     np.testing.assert_array_equal(got[outside], frame[outside])
@@ -58,8 +62,17 @@ def test_face_off_the_frame_changes_nothing():
     rng = np.random.default_rng(1)
     frame = _smooth(rng, (120, 160, 3))
     matrix = _matrix(1.0, 0.0, (900, 900))
-    assert paste_region(frame.shape, matrix, SIZE)[2:] == paste_region(frame.shape, matrix,
-                                                                        SIZE)[:2]
+    x0, y0, x1, y1 = paste_region(frame.shape, matrix, (0, 0, SIZE, SIZE))
+    assert (x1, y1) == (x0, y0)
     got = frame.copy()
     paste_in_region(got, _smooth(rng, (SIZE, SIZE, 3)), matrix, np.ones((SIZE, SIZE), np.float32))
+    np.testing.assert_array_equal(got, frame)
+
+
+def test_an_empty_mask_changes_nothing():
+    rng = np.random.default_rng(2)
+    frame = _smooth(rng, (120, 160, 3))
+    got = frame.copy()
+    paste_in_region(got, _smooth(rng, (SIZE, SIZE, 3)), _matrix(1.0, 0.0, (80, 60)),
+                    np.zeros((SIZE, SIZE), np.float32))
     np.testing.assert_array_equal(got, frame)
