@@ -13,6 +13,7 @@ installed are skipped (a line says so).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import tempfile
@@ -43,6 +44,10 @@ def bare_round_trip(source: Path, target: Path) -> tuple[int, float]:
         for packet in out.encode():
             writer.mux(packet)
     return count, time.perf_counter() - start
+
+
+def _mark(marks: dict[int, float], done: int, _total: int | None) -> None:
+    marks.setdefault(done, time.perf_counter())
 
 
 #: name -> (ConvertOptions.inference, inference_precision, batch size); the first is the old
@@ -81,40 +86,49 @@ def main() -> None:
     model.build()
     model.save()
 
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     frames, seconds = bare_round_trip(clip, work / "bare.mp4")
     bare_runs = [frames / seconds]
     results = []
     for name in variants:
         runtime, precision, batch_size = VARIANTS[name]
         if runtime == "openvino" and not openvino_available():
-            results.append((name, None))
+            results.append((name, "skipped (openvino not installed: pip install -e "
+                                  "\".[openvino]\")"))
             continue
+        if runtime == "xla" and backend != "tensorflow":
+            results.append((name, f"skipped (XLA path is TensorFlow's; backend {backend})"))
+            continue
+        # Time to the first frame read (model load, runtime conversion) and the rate after it.
+        marks: dict[int, float] = {}
+        started = time.perf_counter()
         options = ConvertOptions(input=clip, output=work / f"swapped_{name}.mp4",
                                  model_dir=work / "model", alignments=alignments,
                                  inference=runtime, inference_precision=precision,
                                  batch_size=batch_size)
-        results.append((name, convert(options)))
+        summary = convert(options, functools.partial(_mark, marks))
+        finished = time.perf_counter()
+        steady = (summary.frames - 1) / (finished - marks[1])
+        # summary.inference: what ran (bf16 only where the CPU has fast bfloat16 units and the
+        # probe batch agreed with the Keras model within one 8-bit level).
+        results.append((name, (
+            f"ours {summary.fps:.1f} frames/s ({summary.faces_swapped} faces, {summary.frames} "
+            f"frames; {summary.inference}, batch {batch_size}, max difference from keras "
+            f"{summary.inference_difference:.1g}; start {marks[1] - started:.1f} s, then "
+            f"{steady:.1f} frames/s)", summary.fps)))
     frames, seconds = bare_round_trip(clip, work / "bare.mp4")
     bare_runs.append(frames / seconds)
     bare = sum(bare_runs) / len(bare_runs)
     setting = (f"{args.clip}, Original 64 px, avg-color, extended mask, libx264 crf 23; "
-               f"{os.environ.get('KERAS_BACKEND', 'tensorflow')}; {cpu_name()}, "
-               f"{os.cpu_count()} cores")
+               f"{backend}; {cpu_name()}, {os.cpu_count()} cores")
     for name, result in results:
-        if result is None:
-            print(f"convert_speed: {name}: skipped (openvino not installed: pip install -e "
-                  f"\".[openvino]\")")
+        if isinstance(result, str):
+            print(f"convert_speed: {name}: {result}")
             continue
-        summary = result
-        # summary.inference: what ran (bf16 only where the CPU has fast bfloat16 units and the
-        # probe batch agreed with the Keras model).
-        print(f"convert_speed: {name}: ours {summary.fps:.1f} frames/s ({summary.faces_swapped} "
-              f"faces, {summary.frames} frames; {summary.inference}, batch {VARIANTS[name][2]}, "
-              f"max difference from keras {summary.inference_difference:.1g}), bare "
-              f"decode+encode "
-              f"{bare:.1f} frames/s ({bare_runs[0]:.1f} before, {bare_runs[1]:.1f} after), "
-              f"ratio {summary.fps / bare:.2f} ({setting})")
-
+        text, fps = result
+        print(f"convert_speed: {name}: {text}, bare decode+encode {bare:.1f} frames/s "
+              f"({bare_runs[0]:.1f} before, {bare_runs[1]:.1f} after), ratio {fps / bare:.2f} "
+              f"({setting})")
 
 if __name__ == "__main__":
     main()
