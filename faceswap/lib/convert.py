@@ -207,8 +207,9 @@ class Converter:
         self.input_size = self.model.input_shapes[0][1]
         self.output_size = self.model.output_shapes[0][1]
         self.batch_size = options.batch_size or int(self.model.config["convert_batchsize"])
-        self.predictor = make_predictor(self.model.model, options.inference,
-                                        options.inference_precision, self.batch_size)
+        self.predictor = make_predictor(
+            self.model.model, options.inference, options.inference_precision, self.batch_size,
+            model_file=self.model.io.model_path, cache_parts=("swap" if options.swap else "",))
 
     def faces_of(self, frame: np.ndarray, faces: list[alignments_file.Face]) -> list[_Face]:
         found = []

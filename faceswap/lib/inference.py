@@ -8,17 +8,25 @@ its tolerance is dropped for the next one (OpenVINO bfloat16 → OpenVINO float3
 a warning, so the output is always the Keras model's within a stated tolerance.
 
 OpenVINO is optional (``pip install "faceswap[openvino]"``) and converts only TensorFlow
-graphs here; other backends and a missing package use Keras.
+graphs here; other backends and a missing package use Keras. Converting the full-size
+Original takes 1-2 s, so the converted graph is cached (with the Keras outputs it was checked
+against) under ``$FACESWAP_CACHE`` or ``~/.cache/faceswap``, keyed by the model file's path,
+size and modification time; the newest ``CACHE_ENTRIES`` are kept.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import logging
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -41,6 +49,7 @@ PRECISIONS = ("auto", "f32")
 #: pixels; float32 runtimes only reorder sums.
 TOLERANCE = {"auto": 1.0 / 255.0, "f32": 1e-4}
 PROBE_FACES = 4
+CACHE_ENTRIES = 3  # converted models kept (about 330 MB each for the full-size Original)
 
 
 @dataclass
@@ -151,9 +160,74 @@ def _max_difference(predictor: Predictor, probe: np.ndarray, want: list[np.ndarr
     return max(float(np.max(np.abs(g - w))) for g, w in zip(got, want, strict=True))
 
 
+def cache_folder() -> Path:
+    root = os.environ.get("FACESWAP_CACHE") or Path(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "faceswap"
+    return Path(root) / "openvino"
+
+
+def cache_key(model_file: Path, *parts: object) -> str | None:
+    """A name for ``model_file``'s converted graph; ``parts`` tell apart what else differs
+    (the swap direction). None when the file cannot be read."""
+    import keras
+    import openvino as ov
+
+    try:
+        stat = Path(model_file).stat()
+    except OSError:
+        return None
+    text = json.dumps([str(Path(model_file).resolve()), stat.st_size, stat.st_mtime_ns,
+                       ov.__version__, keras.__version__, *map(str, parts)])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _load_cached(key: str):
+    """``(openvino.Model, Keras outputs on the probe)`` from the cache, or None."""
+    import openvino as ov
+
+    folder = cache_folder() / key
+    try:
+        with np.load(folder / "probe.npz") as stored:
+            want = [stored[f"out{i}"] for i in range(len(stored.files))]
+        converted = ov.Core().read_model(folder / "model.xml")
+        os.utime(folder)  # recently used: kept by the pruning
+    except Exception as err:  # absent, partial or from another version: convert again
+        logger.debug("No usable OpenVINO cache entry %s (%s)", key, err)
+        return None
+    return converted, want
+
+
+def _save_cached(key: str, converted, want: list[np.ndarray]) -> None:
+    import openvino as ov
+
+    root = cache_folder()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        # Written in a scratch folder, then renamed: a reader sees a whole entry or none.
+        scratch = Path(tempfile.mkdtemp(dir=root, prefix=".tmp_"))
+        try:
+            ov.save_model(converted, scratch / "model.xml", compress_to_fp16=False)
+            np.savez(scratch / "probe.npz", **{f"out{i}": w for i, w in enumerate(want)})
+            os.replace(scratch, root / key)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        entries = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                         key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[CACHE_ENTRIES:]:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as err:  # a full disk or a read-only home only costs the next conversion
+        logger.info("Could not cache the OpenVINO model in '%s' (%s)", root, err)
+
+
 def make_predictor(model: keras.Model, runtime: str = "auto", precision: str = "auto",
-                   batch_size: int = 16) -> Predictor:
-    """The fastest runtime for ``model`` that matches it within tolerance (see module doc)."""
+                   batch_size: int = 16, model_file: Path | None = None,
+                   cache_parts: tuple[object, ...] = ()) -> Predictor:
+    """The fastest runtime for ``model`` that matches it within tolerance (see module doc).
+
+    ``model_file`` (the ``.keras`` the model came from) and ``cache_parts`` name its cached
+    OpenVINO conversion; without it the model is converted every time.
+    """
     import keras
 
     check_inference(runtime, precision)
@@ -174,18 +248,26 @@ def make_predictor(model: keras.Model, runtime: str = "auto", precision: str = "
     import openvino as ov
 
     start = time.perf_counter()
-    function = _concrete_function(model)
     # Random pixels, fixed: the check must not depend on the clip, and noise drives every unit.
     shape = (PROBE_FACES, *model.inputs[0].shape[1:])
     probe = np.random.default_rng(0).random(shape, dtype=np.float32)
-    # The traced graph is the Keras model's own forward pass (same layers, same kernels).
-    want = _as_list(function(probe))
-    try:
-        converted = ov.convert_model(function)
-    except Exception as err:  # a layer OpenVINO cannot convert: Keras still runs it
-        logger.warning("OpenVINO could not convert this model (%s); using Keras.", err)
-        return keras_predictor(model)
-    logger.debug("OpenVINO: converted in %.1f s", time.perf_counter() - start)
+    key = cache_key(model_file, *cache_parts) if model_file is not None else None
+    cached = _load_cached(key) if key else None
+    if cached is not None:
+        converted, want = cached
+        logger.debug("OpenVINO: cached conversion %s", key)
+    else:
+        function = _concrete_function(model)
+        # The traced graph is the Keras model's own forward pass (same layers, same kernels).
+        want = _as_list(function(probe))
+        try:
+            converted = ov.convert_model(function)
+        except Exception as err:  # a layer OpenVINO cannot convert: Keras still runs it
+            logger.warning("OpenVINO could not convert this model (%s); using Keras.", err)
+            return keras_predictor(model)
+        logger.debug("OpenVINO: converted in %.1f s", time.perf_counter() - start)
+        if key:
+            _save_cached(key, converted, want)
     for attempt in (precision, "f32") if precision == "auto" else (precision,):
         candidate = openvino_predictor(converted, attempt)
         candidate.max_difference = _max_difference(candidate, probe, want)

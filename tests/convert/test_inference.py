@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 
 import keras
 import numpy as np
@@ -113,3 +114,50 @@ def test_openvino_without_the_package_says_how_to_install(face_model, monkeypatc
         inference.make_predictor(face_model, "openvino")
     # auto quietly uses Keras instead.
     assert inference.make_predictor(face_model).label == "keras f32"
+
+
+@needs_openvino
+def test_the_conversion_is_cached_per_model_file(tmp_path, monkeypatch):
+    import openvino
+
+    monkeypatch.setenv("FACESWAP_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "model"
+    model = _inference_model(folder)
+    model_file = Model(folder, predict=True).io.model_path
+    first = inference.make_predictor(model, "openvino", "f32", model_file=model_file)
+    assert first.runtime == "openvino"
+    assert len(list((tmp_path / "cache" / "openvino").iterdir())) == 1
+
+    def no_conversion(*_args, **_kwargs):
+        raise RuntimeError("converted again")
+
+    monkeypatch.setattr(openvino, "convert_model", no_conversion)
+    again = inference.make_predictor(model, "openvino", "f32", model_file=model_file)
+    faces = _faces(model, 3)
+    assert again.runtime == "openvino"  # from the cache: no conversion
+    assert _largest_difference(again(faces), _keras(model, faces)) <= inference.TOLERANCE["f32"]
+    # The other swap direction is another graph: not served from this entry.
+    other = inference.make_predictor(model, "openvino", "f32", model_file=model_file,
+                                     cache_parts=("swap",))
+    assert other.runtime == "keras"
+    # A model saved again (new modification time) is converted again.
+    model_file.touch()
+    stat = model_file.stat()
+    os.utime(model_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert inference.make_predictor(model, "openvino", "f32",
+                                    model_file=model_file).runtime == "keras"
+
+
+@needs_openvino
+def test_the_cache_keeps_the_newest_entries(tmp_path, monkeypatch):
+    monkeypatch.setenv("FACESWAP_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(inference, "CACHE_ENTRIES", 2)
+    folder = tmp_path / "model"
+    model = _inference_model(folder)
+    model_file = Model(folder, predict=True).io.model_path
+    for direction in ("a", "b", "c"):
+        inference.make_predictor(model, "openvino", "f32", model_file=model_file,
+                                 cache_parts=(direction,))
+    kept = {inference.cache_key(model_file, d) for d in "abc"} & {
+        p.name for p in (tmp_path / "cache" / "openvino").iterdir()}
+    assert kept == {inference.cache_key(model_file, d) for d in "bc"}
