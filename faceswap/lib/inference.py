@@ -60,13 +60,14 @@ class Predictor:
     precision: str  # f32, bf16
     run: Callable[[np.ndarray], list[np.ndarray]]
     max_difference: float = 0.0  # from the Keras model on the probe batch
+    cached: bool = False  # the conversion came from the cache
 
     def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
         return self.run(np.ascontiguousarray(batch, dtype=np.float32))
 
     @property
     def label(self) -> str:
-        return f"{self.runtime} {self.precision}"
+        return f"{self.runtime} {self.precision}" + (" (cached conversion)" if self.cached else "")
 
 
 def check_inference(runtime: str, precision: str) -> None:
@@ -271,6 +272,7 @@ def make_predictor(model: keras.Model, runtime: str = "auto", precision: str = "
     for attempt in (precision, "f32") if precision == "auto" else (precision,):
         candidate = openvino_predictor(converted, attempt)
         candidate.max_difference = _max_difference(candidate, probe, want)
+        candidate.cached = cached is not None
         if candidate.max_difference <= TOLERANCE[attempt]:
             logger.info("Inference: %s (largest difference from Keras %.2g on a probe batch)",
                         candidate.label, candidate.max_difference)

@@ -125,7 +125,7 @@ def test_the_conversion_is_cached_per_model_file(tmp_path, monkeypatch):
     model = _inference_model(folder)
     model_file = Model(folder, predict=True).io.model_path
     first = inference.make_predictor(model, "openvino", "f32", model_file=model_file)
-    assert first.runtime == "openvino"
+    assert first.runtime == "openvino" and not first.cached
     assert len(list((tmp_path / "cache" / "openvino").iterdir())) == 1
 
     def no_conversion(*_args, **_kwargs):
@@ -134,7 +134,7 @@ def test_the_conversion_is_cached_per_model_file(tmp_path, monkeypatch):
     monkeypatch.setattr(openvino, "convert_model", no_conversion)
     again = inference.make_predictor(model, "openvino", "f32", model_file=model_file)
     faces = _faces(model, 3)
-    assert again.runtime == "openvino"  # from the cache: no conversion
+    assert again.runtime == "openvino" and again.cached  # no conversion
     assert _largest_difference(again(faces), _keras(model, faces)) <= inference.TOLERANCE["f32"]
     # The other swap direction is another graph: not served from this entry.
     other = inference.make_predictor(model, "openvino", "f32", model_file=model_file,
