@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"Converted {summary.frames} frames in {summary.seconds:.1f} s "
           f"({summary.fps:.1f} frames/s): {summary.faces_swapped} faces swapped in "
           f"{summary.frames_swapped} frames, {summary.frames_without_face} frames without a face, "
-          f"{summary.frames_written} frames written.")
+          f"{summary.frames_written} frames written (inference: {summary.inference}).")
     for path in summary.outputs[:5]:
         print(f"Wrote {path}")
     if len(summary.outputs) > 5:
