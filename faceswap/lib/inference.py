@@ -56,7 +56,7 @@ CACHE_ENTRIES = 3  # converted models kept (about 330 MB each for the full-size 
 class Predictor:
     """A batch of faces (N, H, W, C float32) → the model's outputs as float32 arrays."""
 
-    runtime: str  # keras, openvino
+    runtime: str  # keras, xla, openvino
     precision: str  # f32, bf16
     run: Callable[[np.ndarray], list[np.ndarray]]
     max_difference: float = 0.0  # from the Keras model on the probe batch
