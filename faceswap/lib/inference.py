@@ -270,8 +270,12 @@ def make_predictor(model: keras.Model, runtime: str = "auto", precision: str = "
         if key:
             _save_cached(key, converted, want)
     for attempt in (precision, "f32") if precision == "auto" else (precision,):
-        candidate = openvino_predictor(converted, attempt)
-        candidate.max_difference = _max_difference(candidate, probe, want)
+        try:
+            candidate = openvino_predictor(converted, attempt)
+            candidate.max_difference = _max_difference(candidate, probe, want)
+        except Exception as err:  # the CPU plugin refused it: Keras still runs the model
+            logger.warning("OpenVINO could not run this model (%s); using Keras.", err)
+            return keras_predictor(model)
         candidate.cached = cached is not None
         if candidate.max_difference <= TOLERANCE[attempt]:
             logger.info("Inference: %s (largest difference from Keras %.2g on a probe batch)",
