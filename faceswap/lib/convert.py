@@ -30,7 +30,7 @@ from faceswap.lib.align.aligned_face import AlignedFace, paste_back, warp_face
 from faceswap.lib.align.masks import CONVERT_MASK_TYPES
 from faceswap.lib.blend import MaskSettings, check_sharpening, convert_mask, sharpen
 from faceswap.lib.errors import FaceswapError
-from faceswap.lib.inference import check_inference, make_predictor
+from faceswap.lib.inference import cached_predictor, check_inference, make_predictor
 from faceswap.lib.sources import Source, open_source
 
 logger = logging.getLogger(__name__)
@@ -195,7 +195,13 @@ class Converter:
         check_inference(options.inference, options.inference_precision)
         plugin = registry.load_plugin("model", find_plugin_name(options.model_dir))
         self.model = plugin.Model(options.model_dir, predict=True, swap=options.swap)
-        self.model.build()
+        cache = {"model_file": self.model.io.model_path,
+                 "cache_parts": ("swap" if options.swap else "",)}
+        # A cached OpenVINO conversion (checked against the Keras outputs stored with it) needs
+        # no Keras model: loading the 330 MB .keras was most of a cached convert's start.
+        predictor = cached_predictor(options.inference, options.inference_precision, **cache)
+        if predictor is None:
+            self.model.build()
         if options.mask == "predicted" and not self.model.config["learn_mask"]:
             raise FaceswapError(
                 "-M predicted needs a model trained with learn_mask; this one has no mask output. "
@@ -204,12 +210,16 @@ class Converter:
         self.options = options
         self.centering = self.model.config["centering"]
         self.coverage = self.model.coverage_ratio
-        self.input_size = self.model.input_shapes[0][1]
-        self.output_size = self.model.output_shapes[0][1]
         self.batch_size = options.batch_size or int(self.model.config["convert_batchsize"])
-        self.predictor = make_predictor(
-            self.model.model, options.inference, options.inference_precision, self.batch_size,
-            model_file=self.model.io.model_path, cache_parts=("swap" if options.swap else "",))
+        if predictor is None:
+            predictor = make_predictor(self.model.model, options.inference,
+                                       options.inference_precision, self.batch_size, **cache)
+            self.input_size = self.model.input_shapes[0][1]
+            self.output_size = self.model.output_shapes[0][1]
+        else:
+            self.input_size = predictor.input_shape[0]
+            self.output_size = predictor.output_shapes[0][0]
+        self.predictor = predictor
 
     def faces_of(self, frame: np.ndarray, faces: list[alignments_file.Face]) -> list[_Face]:
         found = []

@@ -61,6 +61,8 @@ class Predictor:
     run: Callable[[np.ndarray], list[np.ndarray]]
     max_difference: float = 0.0  # from the Keras model on the probe batch
     cached: bool = False  # the conversion came from the cache
+    input_shape: tuple[int, ...] = ()  # one face; set by the OpenVINO path
+    output_shapes: tuple[tuple[int, ...], ...] = ()
 
     def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
         return self.run(np.ascontiguousarray(batch, dtype=np.float32))
@@ -145,13 +147,18 @@ def openvino_predictor(converted, precision: str = "auto") -> Predictor:
     outputs = compiled.outputs
     request = compiled.create_infer_request()
 
+    def face_shape(port) -> tuple[int, ...]:
+        return tuple(int(d.get_length()) for d in list(port.get_partial_shape())[1:])
+
     def run(batch: np.ndarray) -> list[np.ndarray]:
         # One request reused: convert predicts from one thread. share_inputs skips a copy of
         # the batch (alive until infer returns); the outputs are copied out of the request.
         result = request.infer(batch, share_inputs=True)
         return [np.asarray(result[out], np.float32) for out in outputs]
 
-    return Predictor("openvino", "bf16" if "bf16" in used or "bfloat16" in used else "f32", run)
+    return Predictor("openvino", "bf16" if "bf16" in used or "bfloat16" in used else "f32", run,
+                     input_shape=face_shape(compiled.inputs[0]),
+                     output_shapes=tuple(face_shape(out) for out in outputs))
 
 
 def _max_difference(predictor: Predictor, probe: np.ndarray, want: list[np.ndarray]) -> float:
@@ -221,6 +228,48 @@ def _save_cached(key: str, converted, want: list[np.ndarray]) -> None:
         logger.info("Could not cache the OpenVINO model in '%s' (%s)", root, err)
 
 
+def _checked(converted, precision: str, probe: np.ndarray, want: list[np.ndarray],
+             cached: bool) -> Predictor | None:
+    """``converted`` compiled at the fastest precision within tolerance on the probe, or None."""
+    for attempt in (precision, "f32") if precision == "auto" else (precision,):
+        try:
+            candidate = openvino_predictor(converted, attempt)
+            candidate.max_difference = _max_difference(candidate, probe, want)
+        except Exception as err:  # the CPU plugin refused it: Keras still runs the model
+            logger.warning("OpenVINO could not run this model (%s); using Keras.", err)
+            return None
+        candidate.cached = cached
+        if candidate.max_difference <= TOLERANCE[attempt]:
+            logger.info("Inference: %s (largest difference from Keras %.2g on a probe batch)",
+                        candidate.label, candidate.max_difference)
+            return candidate
+        logger.warning("OpenVINO %s differs from the Keras model by %.3g (tolerance %.3g); %s.",
+                       candidate.precision, candidate.max_difference, TOLERANCE[attempt],
+                       "trying float32" if attempt == "auto" else "using Keras")
+    return None
+
+
+def _probe(face_shape: tuple[int, ...]) -> np.ndarray:
+    # Random pixels, fixed: the check must not depend on the clip, and noise drives every unit.
+    return np.random.default_rng(0).random((PROBE_FACES, *face_shape), dtype=np.float32)
+
+
+def cached_predictor(runtime: str, precision: str, model_file: Path,
+                     cache_parts: tuple[object, ...] = ()) -> Predictor | None:
+    """The cached OpenVINO conversion of ``model_file``, checked against the Keras outputs
+    stored with it, without loading the Keras model; None when there is none to use."""
+    if runtime not in ("auto", "openvino") or not openvino_available():
+        return None
+    key = cache_key(model_file, *cache_parts)
+    cached = _load_cached(key) if key else None
+    if cached is None:
+        return None
+    converted, want = cached
+    dims = list(converted.inputs[0].get_partial_shape())[1:]
+    face_shape = tuple(int(d.get_length()) for d in dims)
+    return _checked(converted, precision, _probe(face_shape), want, cached=True)
+
+
 def make_predictor(model: keras.Model, runtime: str = "auto", precision: str = "auto",
                    batch_size: int = 16, model_file: Path | None = None,
                    cache_parts: tuple[object, ...] = ()) -> Predictor:
@@ -249,9 +298,7 @@ def make_predictor(model: keras.Model, runtime: str = "auto", precision: str = "
     import openvino as ov
 
     start = time.perf_counter()
-    # Random pixels, fixed: the check must not depend on the clip, and noise drives every unit.
-    shape = (PROBE_FACES, *model.inputs[0].shape[1:])
-    probe = np.random.default_rng(0).random(shape, dtype=np.float32)
+    probe = _probe(tuple(model.inputs[0].shape[1:]))
     key = cache_key(model_file, *cache_parts) if model_file is not None else None
     cached = _load_cached(key) if key else None
     if cached is not None:
@@ -269,19 +316,5 @@ def make_predictor(model: keras.Model, runtime: str = "auto", precision: str = "
         logger.debug("OpenVINO: converted in %.1f s", time.perf_counter() - start)
         if key:
             _save_cached(key, converted, want)
-    for attempt in (precision, "f32") if precision == "auto" else (precision,):
-        try:
-            candidate = openvino_predictor(converted, attempt)
-            candidate.max_difference = _max_difference(candidate, probe, want)
-        except Exception as err:  # the CPU plugin refused it: Keras still runs the model
-            logger.warning("OpenVINO could not run this model (%s); using Keras.", err)
-            return keras_predictor(model)
-        candidate.cached = cached is not None
-        if candidate.max_difference <= TOLERANCE[attempt]:
-            logger.info("Inference: %s (largest difference from Keras %.2g on a probe batch)",
-                        candidate.label, candidate.max_difference)
-            return candidate
-        logger.warning("OpenVINO %s differs from the Keras model by %.3g (tolerance %.3g); %s.",
-                       candidate.precision, candidate.max_difference, TOLERANCE[attempt],
-                       "trying float32" if attempt == "auto" else "using Keras")
-    return keras_predictor(model)
+    chosen = _checked(converted, precision, probe, want, cached is not None)
+    return chosen if chosen is not None else keras_predictor(model)

@@ -163,3 +163,30 @@ def test_the_cache_keeps_the_newest_entries(tmp_path, monkeypatch):
     kept = {inference.cache_key(model_file, d) for d in "abc"} & {
         p.name for p in (tmp_path / "cache" / "openvino").iterdir()}
     assert kept == {inference.cache_key(model_file, d) for d in "bc"}
+
+
+@needs_openvino
+def test_a_cached_conversion_needs_no_keras_model(tmp_path, monkeypatch):
+    from faceswap.lib.convert import Converter, ConvertOptions
+    from faceswap.plugins.train.model._base import ModelBase
+
+    monkeypatch.setenv("FACESWAP_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "model"
+    _inference_model(folder, learn_mask=True)
+    options = ConvertOptions(input=tmp_path, output=tmp_path / "out", model_dir=folder,
+                             mask="predicted", inference="openvino", inference_precision="f32")
+    first = Converter(options)  # converts and caches
+    faces = np.random.default_rng(3).random((3, first.input_size, first.input_size, 3),
+                                            dtype=np.float32)
+    want = first.predict(faces)
+
+    def no_build(self):
+        raise AssertionError("the Keras model was loaded")
+
+    monkeypatch.setattr(ModelBase, "build", no_build)
+    second = Converter(options)
+    assert second.predictor.cached and second.model.model is None
+    assert (second.input_size, second.output_size) == (first.input_size, first.output_size)
+    got = second.predict(faces)
+    np.testing.assert_allclose(got[0], want[0], atol=1e-6)
+    np.testing.assert_allclose(got[1], want[1], atol=1e-6)  # the learned mask, in its place
