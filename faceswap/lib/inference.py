@@ -11,7 +11,8 @@ OpenVINO is optional (``pip install "faceswap[openvino]"``) and converts only Te
 graphs here; other backends and a missing package use Keras. Converting the full-size
 Original takes 1-2 s, so the converted graph is cached (with the Keras outputs it was checked
 against) under ``$FACESWAP_CACHE`` or ``~/.cache/faceswap``, keyed by the model file's path,
-size and modification time; the newest ``CACHE_ENTRIES`` are kept.
+size and modification time; the newest ``CACHE_ENTRIES`` are kept. With a cached conversion
+convert does not load the Keras model at all (``cached_predictor``).
 """
 
 from __future__ import annotations
