@@ -18,6 +18,15 @@ def _float32_policy():
         keras.mixed_precision.set_dtype_policy("float32")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _faceswap_cache(tmp_path_factory):
+    """Convert caches OpenVINO conversions (lib/inference.py); tests keep them out of ~/.cache."""
+    patcher = pytest.MonkeyPatch()
+    patcher.setenv("FACESWAP_CACHE", str(tmp_path_factory.mktemp("faceswap_cache")))
+    yield
+    patcher.undo()
+
+
 @pytest.fixture
 def caplog_info(caplog):
     caplog.set_level(logging.INFO)
