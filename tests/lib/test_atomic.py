@@ -60,3 +60,15 @@ def test_files_get_normal_permissions(tmp_path):
         assert target.stat().st_mode & 0o777 == 0o644
     finally:
         os.umask(umask)
+
+
+def test_move_files_resolves_a_cycle_of_names(tmp_path):
+    a, b, c = (tmp_path / name for name in ("a.png", "b.png", "c.png"))
+    a.write_text("A")
+    b.write_text("B")
+    # a -> b, b -> a (a swap) and into a new sub-folder: c -> sub/c.
+    c.write_text("C")
+    atomic.move_files({a: b, b: a, c: tmp_path / "sub" / "c.png"})
+    assert (a.read_text(), b.read_text(), (tmp_path / "sub" / "c.png").read_text()) == (
+        "B", "A", "C")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png", "sub"]

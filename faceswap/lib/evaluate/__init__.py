@@ -19,9 +19,9 @@ unchanged source as "swap" scores exactly zero pose and expression error. Only t
 of a frame is evaluated. ``DEFINITIONS`` (also written into the JSON) states every metric.
 """
 
+from faceswap.lib.alignments import box_iou
 from faceswap.lib.evaluate.metrics import (
     PSNR_CAP,
-    box_iou,
     expression_distance,
     identity_scores,
     image_similarity,

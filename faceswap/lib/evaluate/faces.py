@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
+from faceswap.lib.alignments import box_iou
 from faceswap.lib.errors import FaceswapError
-from faceswap.lib.evaluate.metrics import box_iou, sample_evenly
+from faceswap.lib.evaluate.metrics import sample_evenly
 from faceswap.lib.image import is_image_file, list_images, read_face_metadata, read_image
 from faceswap.lib.video import frames as video_frames
 from faceswap.lib.video import video_info

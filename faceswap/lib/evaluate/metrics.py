@@ -79,17 +79,6 @@ def sample_evenly(items: Sequence[Any], count: int) -> list[Any]:
     return [items[i] for i in picks]
 
 
-def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
-    """Intersection over union of two (x, y, w, h) boxes."""
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    w = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
-    h = max(0.0, min(ay + ah, by + bh) - max(ay, by))
-    inter = w * h
-    union = aw * ah + bw * bh - inter
-    return inter / union if union > 0 else 0.0
-
-
 def temporal_crop(frame: np.ndarray, face: alignments_file.Face) -> np.ndarray:
     aligned = AlignedFace.from_landmarks(face.landmarks)
     return aligned.crop(frame, TEMPORAL_SIZE, "face").astype(np.float32)

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from faceswap.lib.align import CENTERINGS, AlignedFace, invert_matrix
-from faceswap.lib.alignments import Face, Mask
+from faceswap.lib.alignments import Face, Mask, face_file_name
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.image import IMAGE_EXTENSIONS, encode_image
 
@@ -72,11 +72,6 @@ def our_frame_name(key: str, is_video: bool) -> str:
     if name is None:
         raise FaceswapError(f"Upstream frame key '{key}' is not '<video>_<frame number>.<ext>'.")
     return name
-
-
-def face_file_name(frame_name: str, index: int) -> str:
-    """``<frame stem>_<index>.png``, the name extract gives the face (docs/formats.md)."""
-    return f"{PurePosixPath(frame_name).stem}_{index}.png"
 
 
 def _number(value: Any, what: str) -> float:
@@ -165,7 +160,7 @@ def convert_mask(name: str, raw: Any, aligned: AlignedFace, notes: Notes) -> Mas
     return Mask(png=encode_image(mask, ".png"), size=size, centering=centering, coverage=1.0)
 
 
-def convert_face(raw: Any, index: int, frame_name: str, notes: Notes) -> Face:
+def convert_face(raw: Any, index: int, frame_name: str, is_video: bool, notes: Notes) -> Face:
     """Our Face for upstream face record ``raw`` (``index`` in its frame).
 
     Raises ValueError/TypeError for a record that is not a usable face.
@@ -196,6 +191,6 @@ def convert_face(raw: Any, index: int, frame_name: str, notes: Notes) -> Face:
     return Face(
         index=index, box=box, score=0.0,  # type: ignore[arg-type]
         landmarks=landmarks.astype(np.float32), matrix=aligned.legacy,
-        pose=aligned.pose.to_dict(), file=face_file_name(frame_name, index), masks=masks,
+        pose=aligned.pose.to_dict(), file=face_file_name(frame_name, index, is_video), masks=masks,
         identity=identity,
     )

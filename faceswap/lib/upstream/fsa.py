@@ -243,7 +243,7 @@ def convert_fsa(data: dict[str, Any], path: str | Path = "<fsa>") -> FsaImport:
         # file name its imported PNG gets (indices may have gaps, as after remove-faces).
         for index, raw in enumerate(faces_raw):
             try:
-                faces.append(convert_face(raw, index, name, notes))
+                faces.append(convert_face(raw, index, name, is_video, notes))
             except (ValueError, TypeError) as err:
                 notes.add(f"Skipped a face that is not usable ({err})")
         if isinstance(faces_raw, list) and any(isinstance(f, dict) and "thumb" in f

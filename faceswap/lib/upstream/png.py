@@ -26,6 +26,7 @@ import numpy as np
 
 from faceswap.lib import atomic
 from faceswap.lib.align import transform_points
+from faceswap.lib.alignments import face_file_name
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.image import (
     FACE_KEY,
@@ -36,7 +37,7 @@ from faceswap.lib.image import (
     png_size,
 )
 from faceswap.lib.upstream import geometry
-from faceswap.lib.upstream.faces import Notes, convert_face, face_file_name, our_frame_name
+from faceswap.lib.upstream.faces import Notes, convert_face, our_frame_name
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def convert_header(header: dict[str, Any], size: int, notes: Notes) -> dict[str,
         raise FaceswapError("The upstream face header has no valid face index.")
     frame = our_frame_name(key, is_video)
     try:
-        face = convert_face(header["alignments"], face_index, frame, notes)
+        face = convert_face(header["alignments"], face_index, frame, is_video, notes)
     except (ValueError, TypeError) as err:
         raise FaceswapError(f"The upstream face record is not usable ({err}).") from None
     landmarks = face.landmarks.astype(np.float64)
@@ -154,7 +155,8 @@ def convert_face_png(data: bytes, header: dict[str, Any], notes: Notes) -> tuple
         raise FaceswapError(f"The face is {width}x{height}; upstream faces are square.")
     metadata = convert_header(header, width, notes)
     text = json.dumps(metadata, separators=(",", ":"))
-    name = face_file_name(metadata["source"]["frame"], metadata["source"]["face_index"])
+    source = metadata["source"]
+    name = face_file_name(source["frame"], source["face_index"], bool(source["is_video"]))
     return png_add_text(data, {FACE_KEY: text}), name
 
 
