@@ -21,12 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from faceswap.lib import alignments as alignments_file
 from faceswap.lib import registry
-from faceswap.lib.align.aligned_face import AlignedFace, paste_back, warp_face
+from faceswap.lib.align.aligned_face import AlignedFace, paste_in_region, warp_face
 from faceswap.lib.align.masks import CONVERT_MASK_TYPES
 from faceswap.lib.blend import MaskSettings, check_sharpening, convert_mask, sharpen
 from faceswap.lib.errors import FaceswapError
@@ -123,46 +122,6 @@ def scale_matrix(matrix: np.ndarray, size: int, face_scale: float) -> np.ndarray
     scaled /= factor
     scaled[:, 2] += centre * (1.0 - 1.0 / factor)
     return scaled
-
-
-def paste_region(shape: tuple[int, ...], matrix: np.ndarray,
-                 box: tuple[int, int, int, int], margin: int = 3) -> tuple[int, int, int, int]:
-    """``(x0, y0, x1, y1)``: the part of a frame of ``shape`` that the aligned-space ``box``
-    ``(x0, y0, x1, y1)`` (frame → aligned ``matrix``) lands on, grown by ``margin`` aligned
-    pixels, which covers what cubic and area interpolation read past its edge. Empty when the
-    box is off the frame."""
-    inverse = cv2.invertAffineTransform(matrix)
-    left, top = box[0] - margin, box[1] - margin
-    right, bottom = box[2] - 1 + margin, box[3] - 1 + margin
-    corners = np.array([[left, top], [right, top], [left, bottom], [right, bottom]], np.float64)
-    points = corners @ inverse[:, :2].T + inverse[:, 2]
-    height, width = shape[:2]
-    x0, y0 = np.floor(points.min(axis=0)).astype(int) - 1
-    x1, y1 = np.ceil(points.max(axis=0)).astype(int) + 2
-    x0, x1 = int(np.clip(x0, 0, width)), int(np.clip(x1, 0, width))
-    y0, y1 = int(np.clip(y0, 0, height)), int(np.clip(y1, 0, height))
-    return x0, y0, max(x1, x0), max(y1, y0)
-
-
-def paste_in_region(frame: np.ndarray, face: np.ndarray, matrix: np.ndarray,
-                    mask: np.ndarray) -> None:
-    """``paste_back`` into ``frame`` in place, over the region the mask covers only.
-
-    Where the mask is 0 the blend keeps the frame's pixel, so only the frame region under the
-    mask's bounding box (plus the interpolation margin) is warped and blended: on full frames
-    that was most of convert's per-frame cost.
-    """
-    rows, cols = np.nonzero(mask > 0)
-    if not len(rows):
-        return
-    box = (int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1)
-    x0, y0, x1, y1 = paste_region(frame.shape, matrix, box)
-    if x1 <= x0 or y1 <= y0:
-        return
-    # Frame pixel p is region pixel p - (x0, y0): fold the offset into the translation.
-    shifted = matrix.astype(np.float64, copy=True)
-    shifted[:, 2] += shifted[:, :2] @ np.array([x0, y0], np.float64)
-    frame[y0:y1, x0:x1] = paste_back(frame[y0:y1, x0:x1], face, shifted, mask)
 
 
 @dataclass

@@ -113,6 +113,7 @@ def _face_folder(folder: Path, kinds: tuple[str, ...], options: MaskOptions,
             continue
         stored = {name: alignments_file.Mask.from_dict(value)
                   for name, value in face_meta.get("masks", {}).items()}
+        image = None
         if not (options.only_missing and all(kind in stored for kind in kinds)):
             stored.update(landmark_masks(AlignedFace.from_landmarks(landmarks), kinds))
             face_meta["masks"] = {name: mask.to_dict() for name, mask in stored.items()}
@@ -120,7 +121,7 @@ def _face_folder(folder: Path, kinds: tuple[str, ...], options: MaskOptions,
             write_face_png(path, image, metadata)  # PNG is lossless: the pixels are unchanged
             result.updated += 1
         if preview is not None:
-            image = read_image(path)
+            image = read_image(path) if image is None else image
             mask = mask_in_face(stored[kinds[0]], landmarks, image.shape[0],
                                 face_meta.get("centering", "head"),
                                 float(face_meta.get("coverage", 1.0)))

@@ -6,8 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from faceswap.lib.align.aligned_face import paste_back
-from faceswap.lib.convert import paste_in_region, paste_region
+from faceswap.lib.align.aligned_face import paste_back, paste_in_region, paste_region
 
 SIZE = 64
 
