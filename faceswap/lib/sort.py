@@ -237,17 +237,24 @@ def _plan(faces: list[_Face], options: SortOptions, refs: list[np.ndarray],
         else:
             scalars[method] = np.array([_scalar(face, method) for face in faces])
 
+    # Sorting and grouping by identity share one distance or clustering.
+    distance = clusters = None
+    if embeddings is not None and refs:
+        distance = np.min([np.linalg.norm(embeddings - ref, axis=1) for ref in refs], axis=0)
+    elif embeddings is not None:
+        clusters = identity_clusters(embeddings, options.threshold)
+
     method = options.method
     if method == "identity":
         assert embeddings is not None
-        if refs:
-            distance = np.min([np.linalg.norm(embeddings - ref, axis=1) for ref in refs], axis=0)
+        if distance is not None:
             order = list(np.argsort(distance, kind="stable"))
         else:
-            labels = identity_clusters(embeddings, options.threshold)
-            centres = {c: embeddings[labels == c].mean(axis=0) for c in set(labels)}
-            spread = [np.linalg.norm(embeddings[i] - centres[labels[i]]) for i in range(len(faces))]
-            order = sorted(range(len(faces)), key=lambda i: (labels[i], spread[i]))
+            assert clusters is not None
+            centres = {c: embeddings[clusters == c].mean(axis=0) for c in set(clusters)}
+            spread = [np.linalg.norm(embeddings[i] - centres[clusters[i]])
+                      for i in range(len(faces))]
+            order = sorted(range(len(faces)), key=lambda i: (clusters[i], spread[i]))
     elif method == "hist":
         assert histograms is not None
         order = chain_order(histograms, histogram_distance)
@@ -258,13 +265,11 @@ def _plan(faces: list[_Face], options: SortOptions, refs: list[np.ndarray],
 
     groups = None
     if options.group_by == "identity":
-        assert embeddings is not None
-        if refs:
-            distance = np.min([np.linalg.norm(embeddings - ref, axis=1) for ref in refs], axis=0)
+        if distance is not None:
             groups = ["match" if d <= options.threshold else "other" for d in distance]
         else:
-            labels = identity_clusters(embeddings, options.threshold)
-            groups = [f"person_{label + 1:02d}" for label in labels]
+            assert clusters is not None
+            groups = [f"person_{label + 1:02d}" for label in clusters]
     elif options.group_by == "hist":
         assert histograms is not None
         from scipy.cluster.hierarchy import fcluster, linkage
