@@ -29,6 +29,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dst", metavar="DST", help="Where the converted files go (new).")
 
 
+_WHAT = ("Pass upstream faceswap's <name>_alignments.fsa, a folder of its face PNGs, or its "
+         "model folder (or .keras file).")
+
+
 def _kind(src: Path) -> str:
     if src.is_file():
         if src.suffix.lower() == ".fsa":
@@ -36,9 +40,9 @@ def _kind(src: Path) -> str:
         if src.suffix.lower() == ".keras":
             return "model"
         raise FaceswapError(f"'{src}' is neither an upstream .fsa alignments file nor a .keras "
-                            "model.")
+                            f"model. {_WHAT}")
     if not src.is_dir():
-        raise FaceswapError(f"'{src}' does not exist.")
+        raise FaceswapError(f"'{src}' does not exist. {_WHAT}")
     if any(src.glob("*.keras")) or any(src.glob("*_state.json")):
         return "model"
     return "faces"
