@@ -22,10 +22,19 @@ from faceswap.lib.model.layers import PixelShuffler
 
 _NAMES: Counter[str] = Counter()
 
+#: Model-wide block options (upstream's global train options), set by :func:`configure`.
+OPTIONS: dict[str, bool] = {"icnr_init": False, "conv_aware_init": False, "reflect_padding": False}
+
 
 def reset_naming() -> None:
     """Start block numbering from 0 again (called at the start of every model build)."""
     _NAMES.clear()
+
+
+def configure(*, icnr_init: bool, conv_aware_init: bool, reflect_padding: bool) -> None:
+    """Set the model-wide options every block reads (called before every model build)."""
+    OPTIONS.update(icnr_init=icnr_init, conv_aware_init=conv_aware_init,
+                   reflect_padding=reflect_padding)
 
 
 def _get_name(prefix: str) -> str:

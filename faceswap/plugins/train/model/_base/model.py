@@ -182,6 +182,38 @@ class ModelBase:
         """Record one iteration's per-side losses (summed) for the next save's average."""
         self._io.history.append(float(np.sum(loss)))
 
+    @property
+    def outputs_per_side(self) -> int:
+        """Model outputs per side: 1 face, plus 1 mask with learn_mask (more for multiscale)."""
+        return len(self._require_model().outputs) // 2
+
+    # ------------------------------------------------------------------------ plugin helpers
+    def width(self, filters: int) -> int:
+        """A layer width scaled by the ``width_scale`` option (even, at least 2).
+
+        Plugins pass every filter count and dense size through this, so one option shrinks any
+        model for quick experiments and tests; at 1.0 (the default) widths are unchanged.
+        """
+        scale = self.config["width_scale"]
+        if scale == 1.0:
+            return filters
+        return max(2, 2 * round(filters * scale / 2))
+
+    def side_outputs(
+        self, side: str, face: Any, mask: Any = None, kernel_size: int = 5
+    ) -> list[Any]:
+        """A decoder's outputs: ``face_out_{side}`` (3 channels), then ``mask_out_{side}``.
+
+        ``mask`` is the mask branch's features; it is used only with learn_mask, so a plugin
+        builds that branch only ``if self.config["learn_mask"]``.
+        """
+        outputs = [nn_blocks.Conv2DOutput(3, kernel_size, name=f"face_out_{side}")(face)]
+        if self.config["learn_mask"]:
+            if mask is None:
+                raise FaceswapError(f"Plugin '{self.name}' built no mask branch for learn_mask.")
+            outputs.append(nn_blocks.Conv2DOutput(1, kernel_size, name=f"mask_out_{side}")(mask))
+        return outputs
+
     # ------------------------------------------------------------------------ plugin hooks
     def build_model(self, inputs: list[keras.KerasTensor]) -> keras.Model:
         """Create the model's structure from ``[input_a, input_b]``. Plugins implement this."""
@@ -232,6 +264,7 @@ class ModelBase:
 
     def _new_model(self) -> keras.Model:
         nn_blocks.reset_naming()
+        nn_blocks.configure(**{key: bool(self.config[key]) for key in nn_blocks.OPTIONS})
         inputs = [keras.Input(shape=shape, name=f"face_in_{side}")
                   for shape, side in zip(self._input_shapes_per_side(), "ab", strict=True)]
         model = self.build_model(inputs)

@@ -68,6 +68,12 @@ TRAIN_OPTIONS: dict[str, Option] = {
     "coverage": Option(100.0, "Percentage of the aligned face the model trains on.",
                        min=62.5, max=100.0),
     "icnr_init": Option(False, "ICNR-initialise upscale convolutions (fewer checkerboards)."),
+    "conv_aware_init": Option(False, "Convolution-aware initialisation of every convolution."),
+    "reflect_padding": Option(False, "Reflect-pad before convolutions instead of zero padding "
+                              "(fewer edge artefacts)."),
+    "width_scale": Option(1.0, "Multiply every layer width by this (not an upstream option: 1.0 "
+                          "is the published model; small values make tiny models for quick "
+                          "experiments and tests).", min=1 / 64, max=1.0),
     "mixed_precision": Option(False, "Compute in float16 with loss scaling (GPU speed-up).",
                               fixed=False),
     "nan_protection": Option(True, "Stop before saving when a loss is not finite.", fixed=False),
