@@ -9,6 +9,17 @@ from faceswap.lib.model.initializers import ICNR
 from faceswap.lib.model.layers import PixelShuffler
 
 
+@pytest.fixture(autouse=True)
+def _default_options():
+    nn_blocks.configure(icnr_init=False, conv_aware_init=False, reflect_padding=False)
+    yield
+    nn_blocks.configure(icnr_init=False, conv_aware_init=False, reflect_padding=False)
+
+
+def _icnr_on():
+    nn_blocks.configure(icnr_init=True, conv_aware_init=False, reflect_padding=False)
+
+
 def _run(block, shape, seed=0):
     nn_blocks.reset_naming()
     inputs = keras.Input(shape)
@@ -85,8 +96,10 @@ def test_icnr_gives_every_subpixel_the_same_kernel():
         np.testing.assert_array_equal(block, blocks[0])
     # Upscaling a constant image then gives a constant 2x2 block per input pixel.
     nn_blocks.reset_naming()
+    _icnr_on()
     inputs = keras.Input((4, 4, 16))
-    model = keras.Model(inputs, nn_blocks.UpscaleBlock(8, icnr_init=True)(inputs))
+    model = keras.Model(inputs, nn_blocks.UpscaleBlock(8)(inputs))
+    assert isinstance(model.get_layer("upscale_8_0_conv2d_conv2d").kernel_initializer, ICNR)
     out = np.asarray(model(np.random.default_rng(1).random((1, 4, 4, 16), dtype=np.float32)))
     np.testing.assert_allclose(out[0, 0::2, 0::2], out[0, 1::2, 1::2], atol=1e-6)
     fan_in = 3 * 3 * 16
@@ -113,7 +126,8 @@ def test_custom_layers_round_trip_with_safe_mode(tmp_path):
     inputs = keras.Input((8, 8, 3))
     x = nn_blocks.Conv2DBlock(8, strides=1)(inputs)
     x = nn_blocks.ResidualBlock(8)(x)
-    x = nn_blocks.UpscaleBlock(4, icnr_init=True)(x)
+    _icnr_on()
+    x = nn_blocks.UpscaleBlock(4)(x)
     model = keras.Model(inputs, nn_blocks.Conv2DOutput(3, 5, name="out")(x), name="blocks")
     data = np.random.default_rng(2).random((2, 8, 8, 3), dtype=np.float32)
     model.save(tmp_path / "blocks.keras")

@@ -60,7 +60,7 @@ class Model(ModelBase):
         side = self.input_shape[0] // 16
         x = keras.layers.Dense(side * side * f * 8, name="dense_1")(x)
         x = keras.layers.Reshape((side, side, f * 8), name="reshape")(x)
-        x = UpscaleBlock(f * 4, icnr_init=self.config["icnr_init"])(x)
+        x = UpscaleBlock(f * 4)(x)
         return keras.Model(inputs, x, name="encoder")
 
     def decoder(self, side: str) -> keras.Model:
@@ -68,14 +68,13 @@ class Model(ModelBase):
         f = self.filters
         size = self.input_shape[0] // 8
         inputs = keras.Input(shape=(size, size, f * 4), name=f"decoder_{side}_in")
-        icnr = self.config["icnr_init"]
         x = inputs
         for filters in (f * 2, f, f // 2):
-            x = UpscaleBlock(filters, icnr_init=icnr)(x)
+            x = UpscaleBlock(filters)(x)
         outputs = [Conv2DOutput(3, 5, name=f"face_out_{side}")(x)]
         if self.config["learn_mask"]:
             y = inputs
             for filters in (f * 2, f, f // 2):
-                y = UpscaleBlock(filters, icnr_init=icnr)(y)
+                y = UpscaleBlock(filters)(y)
             outputs.append(Conv2DOutput(1, 5, name=f"mask_out_{side}")(y))
         return keras.Model(inputs, outputs, name=f"decoder_{side}")
