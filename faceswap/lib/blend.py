@@ -32,9 +32,11 @@ BLUR_TYPES = ("normalized", "gaussian", "none")
 # Each further blur pass uses the previous kernel times this: a gaussian is already soft at its
 # edge so it shrinks slowly; a box blur needs a faster shrink to round off its linear ramps.
 _PASS_FACTOR = {"gaussian": 0.8, "normalized": 0.5}
-# kernel_size is given in pixels of a 128 px mask (upstream stores masks at 128 px), so the
-# same setting blends the same fraction of the face at any model output size.
-_KERNEL_REFERENCE_SIZE = 128
+# kernel_size is in pixels of a face at upstream's default model output (Original, 64 px),
+# where upstream blurs at the output size: 4 box passes of 3 px there, sigma ~1.6 px. At any
+# other output size the blur is that one scaled with the face, so the seam is equally soft
+# relative to the face at 64, 128 or 256 px.
+_KERNEL_REFERENCE_SIZE = 64
 _BOX_BLUR_PERCENT = 6.0
 
 
@@ -46,7 +48,8 @@ class MaskError(FaceswapError, ValueError):
 class MaskSettings:
     """How the convert mask is blurred, thresholded and eroded (upstream ``[mask.mask_blend]``).
 
-    ``kernel_size`` is the first blur kernel's diameter in pixels of a 128 px mask; ``threshold``
+    ``kernel_size`` is the first blur kernel's diameter in pixels of a 64 px face (upstream's
+    default output; other sizes get the same blur scaled with the face); ``threshold``
     and the erosions are percentages. Erosions are a % of the mask radius ``sqrt(sum(mask)) / 2``
     (so they scale with the face, not the patch); positive shrinks, negative grows.
     """
@@ -117,37 +120,97 @@ def threshold_mask(mask: np.ndarray, threshold: float) -> np.ndarray:
     return out[..., None]
 
 
-def blur_mask(mask: np.ndarray, settings: MaskSettings = DEFAULT_SETTINGS) -> np.ndarray:
-    """``mask`` blurred in ``settings.passes`` passes of ``settings.type``; (H, W, 1) float32.
+def _upstream_kernels(blur_type: str, kernel_size: int, passes: int) -> list[int]:
+    """Upstream's kernel of every pass at the reference size: each the last times the pass
+    factor, rounded (half to even), then made odd."""
+    kernels, kernel = [], _odd(kernel_size)
+    for _ in range(passes):
+        kernels.append(kernel)
+        kernel = _odd(round(kernel * _PASS_FACTOR[blur_type]))
+    return kernels
 
-    The first kernel is ``kernel_size`` scaled from a 128 px mask to this one (masks smaller
-    than 128 px are blurred at 128 px and scaled back); each further pass multiplies it by 0.8
-    (gaussian) or 0.5 (normalized box), kept odd. Type ``none`` returns the
-    mask unchanged. Values stay in [0, 1] because both blurs are normalised averages.
+
+def _variance(kernel: np.ndarray) -> float:
+    taps = np.arange(len(kernel)) - (len(kernel) - 1) / 2.0
+    return float(np.sum(kernel * taps**2) / np.sum(kernel))
+
+
+def _box_kernel(variance: float) -> np.ndarray:
+    """A normalised box whose width may be fractional (its two end taps weigh less than 1),
+    with exactly ``variance``. Whole odd widths ``w`` are the plain box, variance (w² - 1)/12."""
+    radius = int((math.sqrt(1.0 + 12.0 * variance) - 1.0) // 2)  # widest whole box that fits
+    while radius * (radius + 1) / 3.0 > variance:
+        radius -= 1
+    while (radius + 1) * (radius + 2) / 3.0 <= variance:
+        radius += 1
+    inner = 2 * radius + 1
+    squares = radius * (radius + 1) * (2 * radius + 1) / 3.0  # sum of j² over the inner taps
+    end = (variance * inner - squares) / (2.0 * (radius + 1) ** 2 - 2.0 * variance)
+    if end < 1e-9:
+        return np.full(inner, 1.0 / inner)
+    kernel = np.r_[end, np.ones(inner), end]
+    return kernel / kernel.sum()
+
+
+def _gaussian_kernel(size: int, variance: float) -> np.ndarray:
+    """OpenCV's gaussian of odd ``size`` taps whose (truncated) variance is ``variance``."""
+    while _variance(np.full(size, 1.0)) <= variance:  # too short even when flat: widen
+        size += 2
+    low, high = 1e-3, 4.0 * size
+    for _ in range(60):
+        sigma = (low + high) / 2.0
+        if _variance(cv2.getGaussianKernel(size, sigma)[:, 0]) < variance:
+            low = sigma
+        else:
+            high = sigma
+    return cv2.getGaussianKernel(size, (low + high) / 2.0)[:, 0]
+
+
+@functools.lru_cache(maxsize=32)
+def blur_kernel(blur_type: str, kernel_size: int, passes: int, size: int) -> np.ndarray:
+    """The 1-D kernel that ``blur_mask`` applies along each axis of a ``size`` px mask.
+
+    Upstream's passes at 64 px (see ``_upstream_kernels``), each stretched to ``size / 64``
+    times its width (its variance times the square of that), then composed into one kernel. At
+    64 px this is exactly upstream's blur: the default is four 3-tap boxes. Read-only.
+    """
+    scale = size / _KERNEL_REFERENCE_SIZE
+    total = np.ones(1)
+    for kernel in _upstream_kernels(blur_type, kernel_size, passes):
+        if blur_type == "gaussian":
+            # sigma 0: OpenCV derives it from the kernel size, as upstream does.
+            base = cv2.getGaussianKernel(kernel, 0)[:, 0]
+            if scale == 1.0:
+                step = base
+            else:
+                step = _gaussian_kernel(_odd(round(kernel * scale)),
+                                        _variance(base) * scale**2)
+        else:
+            step = _box_kernel((kernel * kernel - 1) / 12.0 * scale**2)
+        total = np.convolve(total, step)
+    total = (total / total.sum()).astype(np.float32)
+    total.flags.writeable = False
+    return total
+
+
+def blur_mask(mask: np.ndarray, settings: MaskSettings = DEFAULT_SETTINGS) -> np.ndarray:
+    """``mask`` blurred as upstream blurs a 64 px mask, scaled to this one; (H, W, 1) float32.
+
+    Upstream blurs at the model's output size in ``passes`` passes of ``type``, the first with
+    ``kernel_size`` px, each further one with the last times 0.8 (gaussian) or 0.5 (normalized
+    box), kept odd. Here that schedule is taken at 64 px (upstream's default output) and every
+    kernel is widened by ``size / 64`` (``blur_kernel``), so the edge is as soft relative to the
+    face at every output size and identical to upstream's at 64 px. The passes are composed
+    into one separable kernel, which is the same blur: the kernels are symmetric and the border
+    is reflected. Type ``none`` returns the mask unchanged. Values stay in [0, 1].
     """
     out = _as_mask(mask)
     if settings.type == "none":
         return out[..., None]
-    height, width = out.shape
-    longest = max(height, width)
-    if longest < _KERNEL_REFERENCE_SIZE:
-        # Below 128 px the scaled kernel would round to 1 px (no blur at all for a 64 px model
-        # at the default 3), so blur at 128 px and scale back down, as upstream effectively
-        # does by blurring its 128 px stored masks before resizing them.
-        scale = _KERNEL_REFERENCE_SIZE / longest
-        work = (max(1, round(width * scale)), max(1, round(height * scale)))
-        blurred = blur_mask(cv2.resize(out, work, interpolation=cv2.INTER_LINEAR), settings)
-        out = cv2.resize(blurred[..., 0], (width, height), interpolation=cv2.INTER_AREA)
-        return np.clip(out, 0.0, 1.0)[..., None]
-    kernel = _odd(settings.kernel_size * longest / _KERNEL_REFERENCE_SIZE)
-    for _ in range(int(settings.passes)):
-        if kernel > 1:  # a 1 px kernel is the identity: skip the call
-            if settings.type == "gaussian":
-                # sigma 0: OpenCV derives it from the kernel size, as upstream does.
-                out = cv2.GaussianBlur(out, (kernel, kernel), 0)
-            else:
-                out = cv2.blur(out, (kernel, kernel))
-        kernel = _odd(kernel * _PASS_FACTOR[settings.type])
+    kernel = blur_kernel(settings.type, int(settings.kernel_size), int(settings.passes),
+                         max(out.shape))
+    if len(kernel) > 1:
+        out = cv2.sepFilter2D(out, cv2.CV_32F, kernel, kernel, borderType=cv2.BORDER_REFLECT_101)
     return np.clip(out, 0.0, 1.0)[..., None]
 
 

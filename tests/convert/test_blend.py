@@ -73,7 +73,7 @@ def test_blur_keeps_values_in_range_and_softens_edges(blur_type):
 @pytest.mark.parametrize("blur_type", ["gaussian", "normalized"])
 @pytest.mark.parametrize("size", [32, 64])
 def test_default_blur_softens_small_masks(blur_type, size):
-    """Below 128 px the kernel is applied at 128 px, so the default 3 still blurs a 64 px mask."""
+    """The blur scales with the face, so small masks are still softened (not rounded to 1 px)."""
     mask = np.zeros((size, size, 1), np.float32)
     mask[size // 4: 3 * size // 4, size // 4: 3 * size // 4] = 1.0
     blurred = blur_mask(mask, MaskSettings(type=blur_type))
