@@ -100,6 +100,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="Extract faces now when there is no alignments file.")
     parser.add_argument("-r", "--reference-video", type=Path,
                         help="For image input: the video whose audio and fps to use.")
+    parser.add_argument("--smooth", action=argparse.BooleanOptionalAction, default=None,
+                        help="Smooth the landmarks over time so the pasted face does not shake "
+                        "(default: on for a video input, off for images).")
     add_progress_flag(parser)
 
 
@@ -122,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         frame_ranges=args.frame_ranges, keep_unchanged=args.keep_unchanged,
         face_scale=args.face_scale, batch_size=args.batch_size, jobs=args.jobs,
         inference=args.inference, inference_precision=args.inference_precision,
-        on_the_fly=args.on_the_fly, reference_video=args.reference_video,
+        on_the_fly=args.on_the_fly, reference_video=args.reference_video, smooth=args.smooth,
     )
     with progress_bar(args, "convert") as progress:
         summary = convert(options, progress)

@@ -62,6 +62,7 @@ class ConvertOptions:
     jobs: int = 0
     on_the_fly: bool = False
     reference_video: Path | None = None
+    smooth: bool | None = False  # landmark smoothing over time (None: on for a video input)
 
 
 @dataclass
@@ -226,6 +227,23 @@ class Converter:
         return out, patches
 
 
+def smoothed(alignments: alignments_file.Alignments, source: Source,
+             smooth: bool | None) -> alignments_file.Alignments:
+    """The alignments with landmarks smoothed over time (lib/align/smoothing.py), if asked.
+
+    ``smooth`` None means: for a video input. A file extract already smoothed is used as is.
+    """
+    if not (source.is_video if smooth is None else smooth):
+        return alignments
+    if alignments.extract.get("smoothing"):
+        logger.info("The alignments file was smoothed at extract; not smoothing it again.")
+        return alignments
+    from faceswap.lib.align.smoothing import SmoothSettings, smooth_alignments
+
+    fps = source.fps or float(alignments.source.get("fps") or 25.0)
+    return smooth_alignments(alignments, SmoothSettings(fps=fps))
+
+
 def _load_alignments(options: ConvertOptions, workdir: Path) -> tuple[Any, Path]:
     path = options.alignments or alignments_file.default_path(options.input)
     if not Path(path).exists() and options.on_the_fly:
@@ -245,6 +263,7 @@ def convert(options: ConvertOptions,
     with tempfile.TemporaryDirectory(prefix="faceswap_convert_") as work:
         alignments, alignments_path = _load_alignments(options, Path(work))
     check_alignments(alignments, source, alignments_path)
+    alignments = smoothed(alignments, source, options.smooth)
     converter = Converter(options)
     writer_name = options.writer or ("video" if source.is_video else "images")
     writer_module = registry.load_plugin("writer", writer_name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -11,10 +13,11 @@ from faceswap.lib.align.smoothing import (
     is_cut,
     jitter,
     one_euro,
+    smooth_alignments,
     smooth_faces,
     thumbnail,
 )
-from faceswap.lib.alignments import Face
+from faceswap.lib.alignments import Alignments, Face, Frame
 from faceswap.lib.errors import FaceswapError
 
 FPS = 30.0
@@ -121,3 +124,36 @@ def test_faces_keep_their_own_tracks_when_listed_in_another_order():
 def test_bad_settings_are_refused(bad):
     with pytest.raises(FaceswapError, match="Invalid landmark smoothing setting"):
         SmoothSettings(**bad)
+
+
+def _alignments(track: np.ndarray, **extract) -> Alignments:
+    frames = {f"clip_{i:06d}": Frame((480, 640), [_face(p)]) for i, p in enumerate(track)}
+    return Alignments(source={"fps": FPS}, extract=dict(extract), frames=frames)
+
+
+def test_alignments_are_smoothed_in_a_copy_that_says_so():
+    noisy = _trajectory(40) + np.random.default_rng(1).normal(0, 1.5, (40, 68, 2))
+    data = _alignments(noisy, scene_cuts=["clip_000020"])
+    out = smooth_alignments(data)
+    assert out.extract["smoothing"]["filter"] == "one-euro-zero-phase"
+    assert out.extract["smoothing"]["fps"] == FPS and "smoothing" not in data.extract
+    raw = np.stack([f.faces[0].landmarks for f in data.frames.values()])
+    new = np.stack([f.faces[0].landmarks for f in out.frames.values()])
+    np.testing.assert_array_equal(raw, noisy.astype(np.float32))  # the input is untouched
+    # Each side of the recorded cut is smoothed on its own.
+    np.testing.assert_allclose(new[:20], _smooth(noisy[:20]), atol=1e-3)
+    np.testing.assert_allclose(new[20:], _smooth(noisy[20:]), atol=1e-3)
+
+
+@pytest.mark.parametrize(("kind", "smooth", "extract", "changed"), [
+    ("video", None, {}, True), ("folder", None, {}, False), ("folder", True, {}, True),
+    ("video", False, {}, False), ("video", True, {"smoothing": {"filter": "x"}}, False)])
+def test_convert_smooths_video_unless_told_or_done(kind, smooth, extract, changed):
+    from faceswap.lib.convert import smoothed
+    from faceswap.lib.sources import Source
+
+    noisy = _trajectory(10) + np.random.default_rng(2).normal(0, 1.5, (10, 68, 2))
+    data = _alignments(noisy, **extract)
+    out = smoothed(data, Source(Path("clip"), kind, None, 10, fps=FPS), smooth)
+    assert (out is not data) == changed
+    assert ("smoothing" in out.extract) == (changed or bool(extract))
