@@ -37,6 +37,8 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "PIL": ("pillow",),
     "tqdm": ("tqdm",),
     "openvino": ("openvino",),
+    "fastapi": ("fastapi",),
+    "uvicorn": ("uvicorn",),
 }
 
 

@@ -19,7 +19,7 @@ from faceswap.lib.errors import FaceswapError
 
 COMMANDS = (
     "extract", "train", "convert", "evaluate", "sort", "mask", "alignments", "demo", "provenance",
-    "model", "info", "import-upstream",
+    "model", "info", "import-upstream", "gui",
 )
 BACKENDS = ("tensorflow", "jax", "torch")
 
