@@ -29,11 +29,10 @@ sys.path.insert(0, {repo!r})
 sys.path.insert(0, {repo!r} + "/bench")
 from _peak import matmul_peak
 from faceswap.lib.model.flops import train_flops
-from faceswap.plugins.train.model.original import Model
+from faceswap.plugins.train.model import create_model
 import keras
 keras.utils.set_random_seed(0)
-model = Model(tempfile.mkdtemp(), {config!r})
-model.build()
+model = create_model("original", tempfile.mkdtemp(), {config!r})
 rng = np.random.default_rng(0)
 inputs = [rng.random((BATCH, 64, 64, 3), dtype=np.float32) for _ in range(2)]
 channels = 3 + len(model.mask_channels)

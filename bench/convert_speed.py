@@ -78,14 +78,13 @@ def main() -> None:
     from faceswap.lib.extract import ExtractOptions, extract
     from faceswap.lib.inference import openvino_available
     from faceswap.lib.system import cpu_name
-    from faceswap.plugins.train.model.original import Model
+    from faceswap.plugins.train.model import create_model
 
     clip = CLIPS / args.clip
     work = Path(tempfile.mkdtemp(prefix="fs_convert_bench_"))
     alignments = work / "alignments.json"
     extract(ExtractOptions(clip, work / "faces", alignments=alignments))
-    model = Model(work / "model")
-    model.build()
+    model = create_model("original", work / "model")
     model.save()
 
     os.environ["FACESWAP_CACHE"] = str(work / "cache")  # starts empty: the first converts

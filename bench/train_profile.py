@@ -54,11 +54,10 @@ def main() -> None:
 
     from faceswap.lib.model.losses import FaceLoss, mse, ssim
     from faceswap.lib.system import cpu_name
-    from faceswap.plugins.train.model.original import Model
+    from faceswap.plugins.train.model import create_model
 
     keras.utils.set_random_seed(0)
-    plugin = Model(tempfile.mkdtemp(), {})
-    plugin.build()
+    plugin = create_model("original", tempfile.mkdtemp(), {})
     model = plugin.model
     rng = np.random.default_rng(0)
     channels = 3 + len(plugin.mask_channels)

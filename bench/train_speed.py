@@ -52,7 +52,7 @@ def main() -> None:
     bare_options = TrainOptions(**{**options.__dict__, "model_dir": work / "bare"})
     model = load_model(bare_options)
     rng = np.random.default_rng(0)
-    size = model.input_shapes[0][1]
+    size = model.input_sizes[0]
     channels = 3 + len(model.mask_channels)
     inputs = [rng.random((args.batch, size, size, 3), dtype=np.float32) for _ in range(2)]
     targets = [rng.random((args.batch, size, size, channels), dtype=np.float32)] * 2

@@ -137,7 +137,7 @@ class Converter:
     """Holds the inference model and the per-face settings; ``patch_frame`` is thread-safe."""
 
     def __init__(self, options: ConvertOptions) -> None:
-        from faceswap.lib.model_tools import find_plugin_name
+        from faceswap.plugins.train.model._base.factory import load_model
 
         if options.mask not in CONVERT_MASK_TYPES:
             raise FaceswapError(f"Unknown mask '{options.mask}'; choose one of "
@@ -153,8 +153,7 @@ class Converter:
             )
         check_sharpening(options.sharpen, options.sharpen_amount, options.sharpen_radius)
         check_inference(options.inference, options.inference_precision)
-        plugin = registry.load_plugin("model", find_plugin_name(options.model_dir))
-        self.model = plugin.Model(options.model_dir, predict=True, swap=options.swap)
+        self.model = load_model(options.model_dir, swap=options.swap, build=False)
         cache = {"model_file": self.model.io.model_path,
                  "cache_parts": ("swap" if options.swap else "",)}
         # A cached OpenVINO conversion (checked against the Keras outputs stored with it) needs
@@ -174,8 +173,9 @@ class Converter:
         if predictor is None:
             predictor = make_predictor(self.model.model, options.inference,
                                        options.inference_precision, self.batch_size, **cache)
-            self.input_size = self.model.input_shapes[0][1]
-            self.output_size = self.model.output_shapes[0][1]
+            # The inference model holds one side: its input, its largest face, its mask.
+            self.input_size = self.model.input_sizes[0]
+            self.output_size = self.model.output_size
         else:
             self.input_size = predictor.input_shape[0]
             self.output_size = predictor.output_shapes[0][0]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from faceswap.lib import atomic, registry
+from faceswap.lib import atomic
 from faceswap.lib.errors import FaceswapError
 
 
@@ -46,10 +46,9 @@ def summarize(model_dir: str | Path, plugin: str | None = None,
 
     Nothing is written: a new model is built in memory only.
     """
-    plugin = plugin or find_plugin_name(model_dir)
-    model_class = registry.load_plugin("model", plugin).Model
-    instance = model_class(model_dir, config)
-    instance.build()
+    from faceswap.plugins.train.model._base.factory import create_model
+
+    instance = create_model(plugin or find_plugin_name(model_dir), model_dir, config)
     keras_model = instance.model
     return ModelSummary(
         name=instance.name,

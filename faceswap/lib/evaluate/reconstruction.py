@@ -32,20 +32,18 @@ def crop_face(face: FaceImage, size: int, centering: str, coverage: float) -> np
 
 def reconstruct(model_dir: Path, side: str, faces: list[FaceImage]) -> tuple[float, float]:
     """Mean (SSIM, PSNR) of ``side``'s faces through the encoder and that side's decoder."""
-    from faceswap.lib import registry
-    from faceswap.lib.model_tools import find_plugin_name
+    from faceswap.plugins.train.model._base.factory import load_model
 
-    plugin = registry.load_plugin("model", find_plugin_name(model_dir))
     # swap=True is the B → A graph (input A, decoder A): A's own reconstruction.
-    model = plugin.Model(model_dir, predict=True, swap=side == "a")
-    model.build()
+    model = load_model(model_dir, swap=side == "a")
     centering, coverage = model.config["centering"], model.coverage_ratio
-    in_size, out_size = model.input_shapes[0][1], model.output_shapes[0][1]
+    # The inference model has this side's input and its largest face (then the mask) only.
+    in_size, out_size = model.input_sizes[0], model.output_size
     inputs = np.stack([crop_face(f, in_size, centering, coverage) for f in faces])
     targets = [crop_face(f, out_size, centering, coverage) for f in faces]
     predicted = model.model.predict_on_batch(inputs.astype(np.float32) / 255.0)
     if isinstance(predicted, list | tuple):
-        predicted = predicted[0]
+        predicted = predicted[model.face_output(side)]
     predicted = np.clip(np.asarray(predicted, np.float32)[..., :3], 0.0, 1.0)
     scores = [image_similarity(t, p) for t, p in zip(targets, predicted, strict=True)]
     return float(np.mean([s for s, _ in scores])), float(np.mean([p for _, p in scores]))

@@ -451,6 +451,11 @@ def _resize_batch(images: np.ndarray, size: int, upscale: int = cv2.INTER_CUBIC)
     return np.stack([_resize(image, size, upscale) for image in images])
 
 
+def resize_batch(images: np.ndarray, size: int) -> np.ndarray:
+    """``(N, S, S[, C])`` images at ``size`` px (INTER_AREA down, cubic up; any channel count)."""
+    return _resize_batch(images, size)
+
+
 def augment_batch(
     faces: np.ndarray,
     rng: np.random.Generator,

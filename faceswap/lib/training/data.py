@@ -382,7 +382,10 @@ class BatchFeeder:
     Args:
         face_a, face_b: the two sides (:func:`load_face_folder`).
         batch_size: faces per side per batch.
-        input_size, output_size: the model's input and output sides, px.
+        input_size: the model's input side, px; or ``(a, b)``, one per side (models whose
+            ``input_shape`` differs per side).
+        output_size: the side of the model's largest face output, px (targets are built at it;
+            the trainer resizes them for smaller outputs).
         coverage_ratio: fraction of the face (at ``centering``) the model sees (upstream's
             ``coverage / 100``).
         centering: ``face``, ``head`` or ``legacy``; faces with landmarks are sub-cropped to it,
@@ -405,7 +408,7 @@ class BatchFeeder:
         face_a: FaceSet,
         face_b: FaceSet,
         batch_size: int,
-        input_size: int,
+        input_size: int | Sequence[int],
         output_size: int,
         *,
         coverage_ratio: float = 1.0,
@@ -419,7 +422,10 @@ class BatchFeeder:
         start_batch: int = 0,
         cache: bool = True,
     ) -> None:
-        if batch_size < 1 or input_size < 1 or output_size < 1:
+        sizes = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
+        if len(sizes) != 2:
+            raise ValueError(f"input_size must be one size or one per side, got {input_size!r}")
+        if batch_size < 1 or min(sizes) < 1 or output_size < 1:
             raise ValueError("batch_size, input_size and output_size must be positive")
         if not 0.0 < coverage_ratio <= 1.0:
             raise ValueError(f"coverage_ratio must be within (0, 1], got {coverage_ratio}")
@@ -435,18 +441,21 @@ class BatchFeeder:
         if workers < 0 or prefetch < 1 or start_batch < 0 or seed < 0:
             raise ValueError("workers and seed must be >= 0, prefetch >= 1, start_batch >= 0")
         self.batch_size = batch_size
-        self.input_size = input_size
+        self.input_sizes = tuple(int(size) for size in sizes)
+        self.input_size = max(self.input_sizes)
         self.output_size = output_size
         self.mask_channels = channels
         self.augment = augment if augment is not None else AugmentConfig()
         self.seed = int(seed)
         self.workers = workers
         self.prefetch = prefetch
-        # Upstream's process size: augmentation runs at the larger of the two model sizes.
-        self.process_size = max(input_size, output_size)
+        # Upstream's process size: augmentation runs at the larger of the two model sizes
+        # (per side, as the sides' input sizes may differ).
+        self.process_sizes = tuple(max(size, output_size) for size in self.input_sizes)
+        self.process_size = max(self.process_sizes)
         self._sides = [
-            _Side(faces, idx, self.process_size, centering, coverage_ratio, channels, mask_type,
-                  self.seed, cache)
+            _Side(faces, idx, self.process_sizes[idx], centering, coverage_ratio, channels,
+                  mask_type, self.seed, cache)
             for idx, faces in enumerate((face_a, face_b))
         ]
         for name, faces in zip("AB", (face_a, face_b), strict=True):
@@ -465,7 +474,7 @@ class BatchFeeder:
         faces, masks = side.stack(side.indices(batch_index, self.batch_size))
         rng = np.random.default_rng([self.seed, side.index, batch_index, 1])
         inputs, targets, out_masks = augment_batch(
-            faces, rng, self.augment, self.input_size, self.output_size,
+            faces, rng, self.augment, self.input_sizes[side.index], self.output_size,
             masks=masks if self.mask_channels else None)
         if out_masks is not None:
             targets = np.concatenate([targets, out_masks], axis=-1)
@@ -514,8 +523,8 @@ class BatchFeeder:
             picks = np.sort(rng.permutation(len(side))[:count])
             picks = np.resize(picks, count)
             faces, _ = side.stack(picks)
-            if size != self.process_size:
-                interp = cv2.INTER_AREA if size < self.process_size else cv2.INTER_CUBIC
+            if size != side.size:
+                interp = cv2.INTER_AREA if size < side.size else cv2.INTER_CUBIC
                 faces = np.stack([cv2.resize(face, (size, size), interpolation=interp)
                                   for face in faces])
             out.append(faces.astype(np.float32) * np.float32(1.0 / 255.0))

@@ -21,14 +21,15 @@ def predict_preview(model, faces_a: np.ndarray, faces_b: np.ndarray) -> list[np.
     faces to both inputs gives the reconstruction and the swap in one call.
     """
     columns = [faces_a]
+    picks = [model.face_output("a"), model.face_output("b")]
     for faces, order in ((faces_a, (0, 1)), (faces_b, (1, 0))):
+        # Each side's input at its own size; the columns are scaled to one tile size later.
         inputs = [_fit(faces, shape) for shape in model.input_shapes]
         # A direct call, not predict(): under a multi-worker strategy predict() gathers its
         # outputs from every worker (a collective op), and only the chief draws the preview.
         outputs = model.model(inputs, training=False)
         outputs = outputs if isinstance(outputs, list | tuple) else [outputs]
-        per_side = len(outputs) // 2
-        faces_out = [keras.ops.convert_to_numpy(outputs[i]) for i in (0, per_side)]
+        faces_out = [keras.ops.convert_to_numpy(outputs[i]) for i in picks]
         if faces is faces_b:
             columns.append(faces_b)
         columns += [faces_out[order[0]], faces_out[order[1]]]

@@ -21,9 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from faceswap.lib import registry
 from faceswap.lib.errors import FaceswapError
-from faceswap.lib.training.augment import AugmentConfig
+from faceswap.lib.training.augment import AugmentConfig, resize_batch
 from faceswap.lib.training.logs import EventWriter, LossPlot
 
 logger = logging.getLogger(__name__)
@@ -115,10 +114,23 @@ class StopFlag:
 
 
 def _targets_per_output(model, targets: list[np.ndarray]) -> list[np.ndarray]:
-    # A learned mask output reads its target from the face target's mask channels, so each
-    # side's target is simply repeated for every output of that side.
-    per_side = len(model.model.outputs) // 2
-    return [t for t in targets for _ in range(per_side)]
+    """One target per model output from the feeder's ``[target_a, target_b]``.
+
+    A learned mask output reads its target from the face target's mask channels, so the side's
+    target serves every output of that side; outputs smaller than it (a multiscale decoder's
+    1/4 and 1/2 faces) get it resized to their size.
+    """
+    resized: dict[tuple[int, int], np.ndarray] = {}
+    out = []
+    for slot in model.output_slots:
+        side = "ab".index(slot.side)
+        key = (side, slot.size)
+        if key not in resized:
+            target = targets[side]
+            resized[key] = target if target.shape[1] == slot.size else resize_batch(
+                target, slot.size)
+        out.append(resized[key])
+    return out
 
 
 def _side_losses(result: Any, outputs: int) -> tuple[float, float, list[float]]:
@@ -148,7 +160,8 @@ def build_feeder(options: TrainOptions, model, faces: tuple[Any, Any]) -> Any:
     )
     return BatchFeeder(
         faces_a, faces_b, options.batch_size,
-        input_size=model.input_shapes[0][1], output_size=model.output_shapes[0][1],
+        # Each side at its own input size; targets at the largest face output's size.
+        input_size=model.input_sizes, output_size=model.output_size,
         coverage_ratio=model.coverage_ratio, centering=model.config["centering"],
         mask_type=model.config["mask_type"], mask_channels=model.mask_channels, augment=augment,
         # Each worker of a multi-worker cluster draws its own batches.
@@ -161,20 +174,14 @@ def build_feeder(options: TrainOptions, model, faces: tuple[Any, Any]) -> Any:
 
 def load_model(options: TrainOptions):
     """Create (or resume) and build the model plugin named in ``options``."""
-    config = dict(options.config)
-    plugin = registry.load_plugin("model", options.trainer)
-    model = plugin.Model(
-        options.model_dir, config, load_weights=options.load_weights,
-        freeze_weights=options.freeze_weights, distributed=options.distributed,
-        batch_size=options.batch_size, no_logs=options.no_logs,
-        snapshot_interval=options.snapshot_interval,
-    )
-    if options.seed is not None:
-        import keras
+    from faceswap.plugins.train.model._base.factory import create_model
 
-        keras.utils.set_random_seed(options.seed)
-    model.build()
-    return model
+    return create_model(
+        options.trainer, options.model_dir, dict(options.config), seed=options.seed,
+        load_weights=options.load_weights, freeze_weights=options.freeze_weights,
+        distributed=options.distributed, batch_size=options.batch_size,
+        no_logs=options.no_logs, snapshot_interval=options.snapshot_interval,
+    )
 
 
 def train(
@@ -196,11 +203,10 @@ def train(
     plot = None if writer is None else LossPlot(logs_dir, logs_dir / "loss.png")
     preview_path = (options.preview_dir or model.io.model_dir) / "training_preview.png"
     outputs = len(model.model.outputs)
-    per_side = outputs // 2
-    output_names = [
-        f"{'mask' if shape[-1] == 1 else 'face'} {'AB'[i // per_side]}"
-        for i, shape in enumerate(model.output_shapes)
-    ]
+    output_names = [f"{slot.kind} {slot.side.upper()}"
+                    + (f" {slot.size}px" if slot.kind == "face" and model.outputs_per_side > 2
+                       else "")
+                    for slot in model.output_slots]
     base_lr = float(model.config["learning_rate"])
     start = time.perf_counter()
     step_times: list[float] = []

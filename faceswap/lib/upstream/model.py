@@ -342,16 +342,14 @@ def import_model(src: str | Path, dst: str | Path) -> ModelImport:
     notes: list[str] = []
     options = carried_options(upstream, notes)
 
-    from faceswap.lib.model import nn_blocks  # Keras loads only for this job
+    # Keras loads only for this job.
+    from faceswap.plugins.train.model._base.factory import create_model
     from faceswap.plugins.train.model._base.io import iter_layers
-    from faceswap.plugins.train.model.original import Model
 
     try:
-        plugin = Model(dst, options)
+        plugin = create_model("original", dst, options)
     except ValueError as err:
         raise FaceswapError(f"'{upstream.path}' cannot be rebuilt here: {err}.") from None
-    nn_blocks.reset_naming()
-    plugin.build()
     model = plugin.model
     loaded = 0
     for submodel in _SUBMODELS:

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import keras
 
-from faceswap.lib.model.nn_blocks import Conv2DBlock, Conv2DOutput, UpscaleBlock
+from faceswap.lib.model.nn_blocks import Conv2DBlock, UpscaleBlock
 from faceswap.plugins.train.model._base import ModelBase, Option
 
 
@@ -35,7 +35,7 @@ class Model(ModelBase):
             raise ValueError(f"Original: input_size must be a multiple of 16, not {size}")
         self.input_shape = (size, size, 3)
         self.low_mem = self.config["lowmem"]
-        self.filters = self.config["base_filters"]
+        self.filters = self.width(self.config["base_filters"])
         self.encoder_dim = self.filters * (4 if self.low_mem else 8)
 
     def build_model(self, inputs: list[keras.KerasTensor]) -> keras.Model:
@@ -68,13 +68,11 @@ class Model(ModelBase):
         f = self.filters
         size = self.input_shape[0] // 8
         inputs = keras.Input(shape=(size, size, f * 4), name=f"decoder_{side}_in")
-        x = inputs
+        x = y = inputs
         for filters in (f * 2, f, f // 2):
             x = UpscaleBlock(filters)(x)
-        outputs = [Conv2DOutput(3, 5, name=f"face_out_{side}")(x)]
         if self.config["learn_mask"]:
-            y = inputs
             for filters in (f * 2, f, f // 2):
                 y = UpscaleBlock(filters)(y)
-            outputs.append(Conv2DOutput(1, 5, name=f"mask_out_{side}")(y))
+        outputs = self.side_outputs(side, x, y if self.config["learn_mask"] else None)
         return keras.Model(inputs, outputs, name=f"decoder_{side}")

@@ -9,7 +9,8 @@ history, and loading/freezing named sub-models.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,6 +27,43 @@ from faceswap.plugins.train.model._base.state import State
 logger = logging.getLogger(__name__)
 
 Shape = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class OutputSlot:
+    """One model output: its position, side ("a"/"b"), kind ("face"/"mask") and size (px)."""
+
+    index: int
+    side: str
+    kind: str
+    size: int
+
+
+def find_submodel(model: keras.Model, name: str) -> keras.Layer | None:
+    """The layer or sub-model called ``name`` at any depth of ``model`` (nearest first).
+
+    ``freeze_layers``/``load_layers`` name sub-models, which a plugin may nest (an encoder
+    inside a wrapper), so the search descends into every nested model.
+    """
+    queue = list(model.layers)
+    while queue:
+        layer = queue.pop(0)
+        if layer.name == name:
+            return layer
+        if isinstance(layer, keras.Model):
+            queue += layer.layers
+    return None
+
+
+def submodel_names(model: keras.Model) -> list[str]:
+    """Names of every nested sub-model, outermost first (for error messages and the summary)."""
+    names, queue = [], list(model.layers)
+    while queue:
+        layer = queue.pop(0)
+        if isinstance(layer, keras.Model):
+            names.append(layer.name)
+            queue += layer.layers
+    return names
 
 
 class ModelBase:
@@ -184,8 +222,49 @@ class ModelBase:
 
     @property
     def outputs_per_side(self) -> int:
-        """Model outputs per side: 1 face, plus 1 mask with learn_mask (more for multiscale)."""
-        return len(self._require_model().outputs) // 2
+        """Model outputs per side: 1 face, plus 1 mask with learn_mask (more for multiscale).
+
+        The inference model (``predict``) has one side: its largest face, then its mask.
+        """
+        outputs = len(self._require_model().outputs)
+        return outputs if self._predict else outputs // 2
+
+    @property
+    def output_slots(self) -> list[OutputSlot]:
+        """What each model output is: side, face or mask (1 channel), and size, in order.
+
+        A side's outputs are its faces (any number, e.g. multiscale 1/4, 1/2 and full size)
+        then its mask; side A's come first. The inference model holds one side.
+        """
+        per_side = self.outputs_per_side
+        sides = ("a" if self._swap else "b",) if self._predict else ("a", "b")
+        return [
+            OutputSlot(index, sides[index // per_side], "mask" if shape[-1] == 1 else "face",
+                       int(shape[1]))
+            for index, shape in enumerate(self.output_shapes)
+        ]
+
+    def face_output(self, side: str) -> int:
+        """Index of ``side``'s largest face output (the one convert and the preview show)."""
+        faces = [s for s in self.output_slots if s.side == side and s.kind == "face"]
+        if not faces:
+            raise FaceswapError(f"The '{self.name}' model has no face output for side {side}.")
+        return max(faces, key=lambda s: s.size).index
+
+    def mask_output(self, side: str) -> int | None:
+        """Index of ``side``'s learned mask output, or None without learn_mask."""
+        masks = [s.index for s in self.output_slots if s.side == side and s.kind == "mask"]
+        return masks[-1] if masks else None
+
+    @property
+    def input_sizes(self) -> list[int]:
+        """Input side length per model input (A then B; one for the inference model)."""
+        return [int(shape[1]) for shape in self.input_shapes]
+
+    @property
+    def output_size(self) -> int:
+        """The largest face output's side length (training targets are built at it)."""
+        return max(s.size for s in self.output_slots if s.kind == "face")
 
     # ------------------------------------------------------------------------ plugin helpers
     def width(self, filters: int) -> int:
@@ -314,9 +393,8 @@ class ModelBase:
         source = load_model_file(path, self.model_name)
         total: list[str] = []
         for name in self.load_layers:
-            try:
-                target_part, source_part = model.get_layer(name), source.get_layer(name)
-            except ValueError:
+            target_part, source_part = find_submodel(model, name), find_submodel(source, name)
+            if target_part is None or source_part is None:
                 logger.warning("Cannot load '%s': not in both models", name)
                 continue
             loaded, _ = copy_layer_weights(source_part, target_part)
@@ -324,17 +402,31 @@ class ModelBase:
         if not total:
             raise FaceswapError(
                 f"No weights could be loaded from '{path}' into {self.load_layers}: the layers "
-                "differ in name or shape. Check it is a model of the same type and options."
+                "differ in name or shape. Check it is a model of the same type and options "
+                f"(sub-models here: {', '.join(submodel_names(model))})."
             )
         logger.info("Loaded weights of %d layers from '%s'", len(total), path)
 
     def _set_trainable(self, model: keras.Model) -> None:
         for layer in model.layers:
             layer.trainable = True
-        if self._freeze:
-            for name in self.freeze_layers:
-                model.get_layer(name).trainable = False
-            logger.info("Frozen: %s", ", ".join(self.freeze_layers))
+        if not self._freeze:
+            return
+        frozen = []
+        for name in self.freeze_layers:
+            part = find_submodel(model, name)
+            if part is None:
+                logger.warning("Cannot freeze '%s': the model has no such sub-model", name)
+                continue
+            part.trainable = False
+            frozen.append(name)
+        if not frozen:
+            raise FaceswapError(
+                f"--freeze-weights found none of {self.freeze_layers} in the '{self.model_name}' "
+                f"model (its sub-models: {', '.join(submodel_names(model))}). Nothing was "
+                "changed."
+            )
+        logger.info("Frozen: %s", ", ".join(frozen))
 
     def _losses(self) -> list[Any]:
         from faceswap.lib.model.losses import FaceLoss, MaskLoss
@@ -350,11 +442,10 @@ class ModelBase:
             eye_multiplier=cfg["eye_multiplier"],
             mouth_multiplier=cfg["mouth_multiplier"],
         )
-        per_side = [face]
-        if cfg["learn_mask"]:
-            # The face mask is the first mask channel of the shared target (see mask_channels).
-            per_side.append(MaskLoss(cfg["mask_loss_function"], channel=3))
-        return per_side * 2
+        mask = MaskLoss(cfg["mask_loss_function"], channel=3) if cfg["learn_mask"] else None
+        # Every output is trained: each face (all scales of a multiscale decoder) against the
+        # target resized to it, the learned mask against the target's face mask channel.
+        return [mask if slot.kind == "mask" else face for slot in self.output_slots]
 
     def _compile(self) -> None:
         # XLA made this model ~3x slower on CPU under TensorFlow; JAX always compiles.
@@ -367,12 +458,16 @@ class ModelBase:
 
     def _inference_model(self, model: keras.Model) -> keras.Model:
         # A → B feeds face A through the shared encoder and decoder B, i.e. the graph from input
-        # B to the B outputs; a functional sub-graph keeps only the layers on that path.
+        # B to the B outputs; a functional sub-graph keeps only the layers on that path. Only the
+        # largest face (multiscale decoders make smaller ones for training) and the mask stay.
         side = 0 if self._swap else 1
         per_side = len(model.outputs) // 2
         outputs = model.outputs[side * per_side:(side + 1) * per_side]
+        faces = [t for t in outputs if t.shape[-1] != 1]
+        masks = [t for t in outputs if t.shape[-1] == 1]
+        kept = [max(faces, key=lambda t: t.shape[1]), *masks[-1:]]
         return keras.Model(
-            model.inputs[side], outputs if len(outputs) > 1 else outputs[0],
+            model.inputs[side], kept if len(kept) > 1 else kept[0],
             name=f"{self.model_name}_inference",
         )
 
@@ -385,9 +480,3 @@ class ModelBase:
     def save(self) -> float | None:
         """Save model, optimizer and state (see :meth:`IO.save`)."""
         return self._io.save()
-
-    @staticmethod
-    def split_outputs(outputs: Sequence[Any]) -> tuple[list[Any], list[Any]]:
-        """Split the flat output list into the A outputs and the B outputs."""
-        half = len(outputs) // 2
-        return list(outputs[:half]), list(outputs[half:])
