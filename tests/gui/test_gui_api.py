@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import pytest
 from fstest import make_original
+from gui_fixtures import people
 
 from faceswap.gui import project as project_file
 from faceswap.gui.app import COOKIE, create_app
@@ -26,18 +27,6 @@ TestClient = pytest.importorskip("fastapi.testclient").TestClient
 
 TOKEN = "t0ken-for-tests-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-def people(folder: Path) -> Path:
-    """The demo's two portraits, at 256 px (faster to extract, still found by dlib)."""
-    from faceswap.lib.demo import demo_images
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for path in demo_images(folder.parent / "demo_inputs"):
-        image = cv2.imread(str(path))
-        scale = 256 / max(image.shape[:2])
-        cv2.imwrite(str(folder / path.name), cv2.resize(image, None, fx=scale, fy=scale))
-    return folder
 
 
 def client_for(folder: Path) -> TestClient:
