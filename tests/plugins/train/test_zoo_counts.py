@@ -1,0 +1,153 @@
+"""Model zoo: each plugin's parameter counts match the spec sheet, tiny versions run, names hold.
+
+Expected counts are ../shared/research/upstream-models.md §0 (cross-checked against the §14
+per-block subtotals). Full-size models are built inside a ``StatelessScope`` that never
+initialises the variables: ``count_params`` reads only their shapes, so a 240M-parameter model
+costs graph construction time and no memory.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+
+import keras
+import numpy as np
+import pytest
+
+from faceswap.lib.errors import FaceswapError
+from faceswap.lib.model import nn_blocks
+
+ZOO = ("lightweight", "dfaker", "dfl_h128", "iae", "realface", "unbalanced", "villain", "dlight")
+SUB_MODELS = {"iae": {"encoder", "inter_a", "inter_b", "inter_both", "decoder"}}
+# model: (input size, output size) at the default options.
+SIZES = {"lightweight": (64, 64), "dfaker": (64, 128), "dfl_h128": (128, 128), "iae": (64, 64),
+         "realface": (64, 128), "unbalanced": (128, 128), "villain": (128, 128),
+         "dlight": (128, 256)}
+
+COUNTS = [  # (model, options, spec §0 count); every one agrees with §14 and with this build
+    ("lightweight", {}, 51_066_374),
+    ("dfaker", {}, 113_330_822),
+    ("dfaker", {"output_size": 256}, 258_046_598),
+    ("dfl_h128", {}, 107_716_102),
+    ("dfl_h128", {"lowmem": True}, 48_244_102),
+    ("iae", {}, 117_816_003),
+    ("realface", {}, 238_241_676),
+    ("unbalanced", {}, 207_046_186),
+    ("unbalanced", {"lowmem": True}, 107_962_506),
+    ("villain", {}, 155_115_014),
+    ("villain", {"lowmem": True}, 118_660_614),
+    ("dlight", {}, 143_614_006),
+    ("dlight", {"features": "lowmem"}, 104_503_318),
+    ("dlight", {"details": "fast"}, 163_706_006),
+    ("lightweight", {"learn_mask": True}, 72_313_608),
+    ("dfaker", {"learn_mask": True}, 144_602_376),
+    ("dfl_h128", {"learn_mask": True}, 138_400_520),
+    ("iae", {"learn_mask": True}, 142_888_964),
+    ("realface", {"learn_mask": True}, 268_800_878),
+    ("unbalanced", {"learn_mask": True}, 247_538_316),
+    ("villain", {"learn_mask": True}, 185_799_432),
+    ("dlight", {"learn_mask": True}, 148_523_528),
+]
+
+
+def _plugin(name: str, config: dict, folder):
+    module = importlib.import_module(f"faceswap.plugins.train.model.{name}")
+    return module.Model(folder / name, config)
+
+
+def _network(plugin) -> keras.Model:
+    nn_blocks.reset_naming()
+    nn_blocks.configure(**{key: bool(plugin.config[key]) for key in nn_blocks.OPTIONS})
+    inputs = [keras.Input(plugin.input_shape, name=f"face_in_{side}") for side in "ab"]
+    return plugin.build_model(inputs)
+
+
+def _layer_names(net: keras.Model) -> dict[str, set[str]]:
+    return {part.name: {layer.name for layer in part.layers}
+            for part in net.layers if isinstance(part, keras.Model)}
+
+
+@functools.cache
+def _full_size(name: str, options: tuple) -> tuple[int, dict[str, set[str]]]:
+    """Parameter count and layer names per sub-model of the full-size model (uninitialised)."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        plugin = _plugin(name, dict(options), Path(folder))
+        with keras.StatelessScope(initialize_variables=False):
+            net = _network(plugin)
+            result = net.count_params(), _layer_names(net)
+            assert net.name == name
+    return result
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _forget_models():
+    yield
+    # Also drops the never-initialised variables Keras keeps in a global list (once per module:
+    # its garbage collection costs about a second).
+    keras.backend.clear_session()
+
+
+@pytest.mark.parametrize(("name", "options", "expected"), COUNTS,
+                         ids=[f"{n}-{'-'.join(f'{k}={v}' for k, v in o.items()) or 'default'}"
+                              for n, o, _ in COUNTS])
+def test_parameter_count_matches_spec(name, options, expected):
+    count, parts = _full_size(name, tuple(options.items()))
+    assert count == expected
+    fast = options.get("details") == "fast"
+    assert set(parts) == SUB_MODELS.get(
+        name, {"encoder", "decoder_a", "decoder_b_fast" if fast else "decoder_b"})
+
+
+@pytest.mark.parametrize("name", ZOO)
+def test_tiny_model_runs_with_mask_and_keeps_layer_names(tmp_path, name):
+    plugin = _plugin(name, {"width_scale": 1 / 64, "learn_mask": True}, tmp_path)
+    # Under mixed precision every output must still come out in float32 (Conv2DOutput).
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        net = _network(plugin)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    size_in, size_out = SIZES[name]
+    assert plugin.input_shape == (size_in, size_in, 3)
+    outputs = net([np.zeros((1, size_in, size_in, 3), np.float32)] * 2)
+    assert [tuple(o.shape) for o in outputs] == [(1, size_out, size_out, 3),
+                                                 (1, size_out, size_out, 1)] * 2
+    assert [keras.backend.standardize_dtype(o.dtype) for o in outputs] == ["float32"] * 4
+    assert all(0.0 <= float(keras.ops.min(o)) <= float(keras.ops.max(o)) <= 1.0 for o in outputs)
+    # Width and the mask branch rename nothing: -l loads by layer name.
+    _, full = _full_size(name, ())
+    tiny = _layer_names(net)
+    for part, names in full.items():
+        assert names <= tiny[part], (part, sorted(names - tiny[part]))
+        assert all("mask" in extra for extra in tiny[part] - names), part
+
+
+@pytest.mark.parametrize(("name", "options", "size_in", "size_out"), [
+    ("dfaker", {"output_size": 256}, 128, 256),
+    ("dlight", {"output_size": 128, "details": "fast"}, 128, 128),
+    ("realface", {"input_size": 128, "output_size": 256}, 128, 256),
+    ("unbalanced", {"input_size": 64, "lowmem": True}, 64, 64),
+])
+def test_size_options(tmp_path, name, options, size_in, size_out):
+    plugin = _plugin(name, {"width_scale": 1 / 64, **options}, tmp_path)
+    net = _network(plugin)
+    assert [tuple(t.shape) for t in net.inputs] == [(None, size_in, size_in, 3)] * 2
+    assert [tuple(t.shape) for t in net.outputs] == [(None, size_out, size_out, 3)] * 2
+
+
+@pytest.mark.parametrize(("name", "options", "message"), [
+    ("dfaker", {"output_size": 192}, "choose one of: 128, 256"),
+    ("dlight", {"output_size": 320}, "choose one of: 128, 256, 384"),
+    ("dlight", {"features": "huge"}, "lowmem, fair, best"),
+    ("realface", {"output_size": 80}, "multiple of 16 and output_size of 32"),
+    ("realface", {"input_size": 72}, "multiple of 16"),
+    ("unbalanced", {"input_size": 96}, "multiple of 64"),
+    ("unbalanced", {"nodes": 256}, "outside its range"),
+])
+def test_bad_options_are_refused(tmp_path, name, options, message):
+    with pytest.raises(FaceswapError, match=message):
+        _plugin(name, options, tmp_path)
