@@ -82,6 +82,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-al", "--alignments", default=None, metavar="FILE",
                         help="Alignments file to write (default: "
                         "<input name>_alignments.json beside the input).")
+    parser.add_argument("--smooth", action="store_true",
+                        help="Video: store the landmarks smoothed over time in the alignments "
+                        "file (convert smooths them anyway unless --no-smooth); the face PNGs "
+                        "keep the detector's own landmarks.")
     add_progress_flag(parser)
 
 
@@ -94,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         aligner=args.aligner, masks=args.masks, size=args.size, every_n=args.extract_every_n,
         min_size=args.min_size, references=args.filter,
         identity_threshold=args.ref_threshold, skip_existing=args.skip_existing,
-        jobs=args.jobs, alignments=args.alignments,
+        jobs=args.jobs, alignments=args.alignments, smooth=args.smooth,
     )
     with progress_bar(args, "extract") as progress:
         summary = extract(options, progress)

@@ -32,6 +32,7 @@ from faceswap.lib.align import (
     landmark_mask,
     transform_points,
 )
+from faceswap.lib.align.smoothing import SmoothSettings, is_cut, smooth_alignments, thumbnail
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.identity import (
     IDENTITY_NAME,
@@ -72,6 +73,7 @@ class ExtractOptions:
     jobs: int | None = None  # -j: worker threads (default: cores, at most 8)
     alignments: str | Path | None = None  # -al (default <input>_alignments.json beside it)
     save_interval: float = 30.0  # seconds between alignments saves during a long run
+    smooth: bool = False  # --smooth: store landmarks smoothed over time (video)
 
 
 @dataclass
@@ -91,6 +93,8 @@ class ExtractSummary:
     faces_other_identity: int = 0
     unreadable: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    smoothed: bool = False  # landmarks stored smoothed over time (--smooth)
+    scene_cuts: int = 0  # shots the smoothing kept apart, less one
 
     @property
     def frames_per_second(self) -> float:
@@ -109,6 +113,8 @@ class ExtractSummary:
             f"Faces in: {self.output_dir}",
             f"Alignments: {self.alignments_path}",
         ]
+        if self.smoothed:
+            out.append(f"Landmarks: smoothed over time ({self.scene_cuts} scene cuts)")
         out.extend(f"Unreadable, skipped: {name}" for name in self.unreadable)
         return out
 
@@ -130,6 +136,7 @@ class _FrameResult:
     too_small: int = 0
     other_identity: int = 0
     error: str | None = None
+    thumb: np.ndarray | None = None  # for scene cuts (lib/align/smoothing.thumbnail)
 
 
 # --- per-frame work ---------------------------------------------------------------------------
@@ -169,6 +176,8 @@ def _process(key: str, stem: str, load: Callable[[], np.ndarray], cfg: _Settings
         result.error = str(err)
         return result
     result.dims = (int(image.shape[0]), int(image.shape[1]))
+    if cfg.is_video:
+        result.thumb = thumbnail(image)
     # Left to right, so face indices are stable between runs and detectors.
     detections = sorted(cfg.detector.detect(image), key=lambda d: (d.box[0], d.box[1]))
     index = 0
@@ -221,6 +230,23 @@ def _process(key: str, stem: str, load: Callable[[], np.ndarray], cfg: _Settings
 
 
 # --- the run ----------------------------------------------------------------------------------
+
+def smoothed_with_masks(data: alignments_file.Alignments, masks: Sequence[str],
+                        fps: float | None) -> alignments_file.Alignments:
+    """``data`` with landmarks smoothed over time and its landmark masks drawn from them.
+
+    The face PNGs keep the detector's own landmarks in their metadata, so `faceswap alignments
+    from-faces` gets the unsmoothed file back.
+    """
+    out = smooth_alignments(data, SmoothSettings(fps=fps or float(data.source.get("fps")
+                                                                 or 25.0)))
+    for frame in out.frames.values():
+        for face in frame.faces:
+            face.masks = {**face.masks,
+                          **landmark_masks(AlignedFace.from_landmarks(face.landmarks),
+                                           [m for m in masks if m in face.masks])}
+    return out
+
 
 def _check_resumable(
     previous: alignments_file.Alignments, path: Path, input_path: Path, size: int
@@ -307,6 +333,11 @@ def extract(options: ExtractOptions,
         raise
     if previous is not None and options.skip_existing:
         _check_resumable(previous, alignments_path, input_path, size)
+        if previous.extract.get("smoothing"):
+            _remove_if_empty(created)
+            raise FaceswapError(
+                f"'{alignments_path}' holds landmarks smoothed over time (--smooth), so new "
+                "frames cannot be added to it. Run without --skip-existing to extract again.")
         data = previous
     else:
         data = alignments_file.Alignments()
@@ -317,7 +348,11 @@ def extract(options: ExtractOptions,
         "mask_size": MASK_SIZE, "mask_centering": MASK_CENTERING, "every_n": options.every_n,
         "min_size": options.min_size, "identity_filter": bool(refs),
         "faceswap_version": faceswap.__version__,
+        # Frames that start a new shot, in frame order: landmark smoothing never crosses them.
+        "scene_cuts": list(data.extract.get("scene_cuts", [])) if data is previous else [],
     }
+    cut_threshold = SmoothSettings().cut_threshold
+    last_thumb: np.ndarray | None = None
     settings = _Settings(
         detector=plugin_detector, aligner=plugin_aligner, masks=masks, size=size,
         min_size=options.min_size, references=refs,
@@ -357,8 +392,11 @@ def extract(options: ExtractOptions,
             progress(done, source.total)
 
     def consume(result: _FrameResult) -> None:
-        nonlocal last_save
+        nonlocal last_save, last_thumb
         tick()
+        if is_cut(last_thumb, result.thumb, cut_threshold):
+            data.extract["scene_cuts"].append(result.key)
+        last_thumb = result.thumb
         if result.error:
             summary.unreadable.append(result.key)
             logger.warning("Skipped unreadable '%s': %s", result.key, result.error)
@@ -393,6 +431,7 @@ def extract(options: ExtractOptions,
             for item in source.items():
                 if options.skip_existing and done_already(item.key):
                     summary.frames_skipped += 1
+                    last_thumb = None  # a cut next to a skipped frame cannot be seen
                     tick()
                     continue
                 pending.append(pool.submit(_process, item.key, item.stem, item.load, settings))
@@ -400,6 +439,9 @@ def extract(options: ExtractOptions,
                     consume(pending.popleft().result())
             while pending:
                 consume(pending.popleft().result())
+            if options.smooth and source.is_video:
+                data = smoothed_with_masks(data, masks, source.fps)
+                summary.smoothed, summary.scene_cuts = True, len(data.extract["scene_cuts"])
         finally:
             cv2.setNumThreads(cv2_threads)
             for future in pending:
