@@ -14,6 +14,7 @@ import importlib
 import keras
 import numpy as np
 import pytest
+from fstest import REPO
 
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.model import nn_blocks
@@ -151,3 +152,28 @@ def test_size_options(tmp_path, name, options, size_in, size_out):
 def test_bad_options_are_refused(tmp_path, name, options, message):
     with pytest.raises(FaceswapError, match=message):
         _plugin(name, options, tmp_path)
+
+
+def _usage_row(name, option) -> str:
+    if isinstance(option.default, bool):
+        allowed = "true/false"
+    elif option.choices is not None:
+        allowed = ", ".join(map(str, option.choices))
+    else:
+        allowed = f"{option.min}–{option.max}"
+    fixed = "yes" if option.fixed else "no"
+    return f"| `{name}` | {option.default} | {fixed} | {allowed} | {option.help} |"
+
+
+@pytest.mark.parametrize("name", ZOO)
+def test_options_documented_in_own_subsection(name):
+    usage = (REPO / "docs" / "usage.md").read_text(encoding="utf-8")
+    options = importlib.import_module(f"faceswap.plugins.train.model.{name}").Model.options
+    heading = f"#### `-t {name.replace('_', '-')}`\n"
+    if not options:
+        assert heading not in usage
+        assert f"`{name}` and `iae` have none" in usage or f"and `{name}` have none" in usage
+        return
+    section = usage.split(heading, 1)[1].split("\n#", 1)[0]
+    for option_name, option in options.items():
+        assert _usage_row(option_name, option) in section, option_name

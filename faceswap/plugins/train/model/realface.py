@@ -29,10 +29,12 @@ class Model(ModelBase):
     options: ClassVar[dict[str, Option]] = {
         "input_size": Option(64, "Input face size (multiple of 16).", min=64, max=128),
         "output_size": Option(128, "Output face size (multiple of 32).", min=64, max=256),
-        "dense_nodes": Option(1536, "Width of the dense bottleneck.", min=768, max=2048),
-        "complexity_encoder": Option(128, "Filters of the first encoder conv.", min=96, max=160),
-        "complexity_decoder": Option(512, "Filters of decoder B's first upscale.",
-                                     min=512, max=544),
+        "dense_nodes": Option(1536, "Width of decoder B's dense bottleneck (decoder A: 1/1.5).",
+                              min=768, max=2048),
+        "complexity_encoder": Option(128, "Filters of the first encoder conv (doubled at each "
+                                     "of the next three).", min=96, max=160),
+        "complexity_decoder": Option(512, "Filters of decoder B's first residual upscale stage "
+                                     "(halved at each next; decoder A: 1/1.5).", min=512, max=544),
     }
 
     def __init__(self, *args, **kwargs) -> None:
