@@ -24,7 +24,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from faceswap.lib.align.masks import CONVERT_MASK_TYPES, FACE_MASK_TYPES, landmark_mask
+from faceswap.lib.align.masks import (
+    CONVERT_MASK_TYPES,
+    FACE_MASK_TYPES,
+    LEARNED_MASK_TYPES,
+    landmark_mask,
+)
 from faceswap.lib.errors import FaceswapError
 
 BLUR_TYPES = ("normalized", "gaussian", "none")
@@ -313,6 +318,11 @@ def _source_mask(
             interpolation = cv2.INTER_AREA if mask.shape[0] > size else cv2.INTER_CUBIC
             mask = cv2.resize(mask, (size, size), interpolation=interpolation)
         return np.clip(mask, 0.0, 1.0)
+    if kind in LEARNED_MASK_TYPES:
+        if predicted is None:
+            raise MaskError(f"The '{kind}' mask is read from the alignments file, but none was "
+                            "given. Store it with `faceswap mask apply`.")
+        return np.clip(_as_mask(predicted), 0.0, 1.0)
     if kind in FACE_MASK_TYPES:
         if landmarks is None:
             raise MaskError(f"The '{kind}' mask needs the face's 68 landmarks at size {size}.")

@@ -26,10 +26,11 @@ import numpy as np
 from faceswap.lib import alignments as alignments_file
 from faceswap.lib import registry
 from faceswap.lib.align.aligned_face import AlignedFace, paste_in_region, warp_face
-from faceswap.lib.align.masks import CONVERT_MASK_TYPES
+from faceswap.lib.align.masks import CONVERT_MASK_TYPES, LEARNED_MASK_TYPES
 from faceswap.lib.blend import MaskSettings, check_sharpening, convert_mask, sharpen
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.inference import cached_predictor, check_inference, make_predictor
+from faceswap.lib.mask_model import check_stored
 from faceswap.lib.sources import Source, open_source
 
 logger = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ class _Face:
     matrix_out: np.ndarray
     landmarks_out: np.ndarray
     crop: np.ndarray  # model input, float32 [0, 1]
+    stored: np.ndarray | None = None  # a learned mask (`faceswap mask apply`) at output size
 
 
 class Converter:
@@ -188,9 +190,16 @@ class Converter:
             matrix_in = aligned.matrix(self.input_size, self.centering, self.coverage)
             matrix_out = aligned.matrix(self.output_size, self.centering, self.coverage)
             crop = warp_face(frame, matrix_in, self.input_size).astype(np.float32) / 255.0
+            stored = None
+            if self.options.mask in LEARNED_MASK_TYPES:  # present: convert() checked
+                from faceswap.lib.mask_tool import mask_in_face
+
+                stored = mask_in_face(face.masks[self.options.mask], face.landmarks,
+                                      self.output_size, self.centering,
+                                      self.coverage).astype(np.float32) / 255.0
             found.append(_Face(matrix_in, matrix_out,
                                aligned.aligned_landmarks(self.output_size, self.centering,
-                                                         self.coverage), crop))
+                                                         self.coverage), crop, stored))
         return found
 
     def predict(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -211,7 +220,8 @@ class Converter:
         size = self.output_size
         for i, face in enumerate(faces):
             old = warp_face(frame, face.matrix_out, size).astype(np.float32) / 255.0
-            predicted = None if masks is None else masks[i]
+            predicted = face.stored if face.stored is not None else (
+                None if masks is None else masks[i])
             raw = convert_mask(self.options.mask, size, landmarks=face.landmarks_out,
                                predicted=predicted, settings=MaskSettings(type="none"))
             mask = convert_mask(self.options.mask, size, landmarks=face.landmarks_out,
@@ -263,6 +273,7 @@ def convert(options: ConvertOptions,
     with tempfile.TemporaryDirectory(prefix="faceswap_convert_") as work:
         alignments, alignments_path = _load_alignments(options, Path(work))
     check_alignments(alignments, source, alignments_path)
+    check_stored(alignments, options.mask, alignments_path)
     alignments = smoothed(alignments, source, options.smooth)
     converter = Converter(options)
     writer_name = options.writer or ("video" if source.is_video else "images")

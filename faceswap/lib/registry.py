@@ -14,6 +14,7 @@ from faceswap.lib.errors import FaceswapError
 
 FAMILIES: dict[str, str] = {
     "model": "faceswap.plugins.train.model",
+    "mask": "faceswap.plugins.train.mask",
     "detect": "faceswap.plugins.extract.detect",
     "align": "faceswap.plugins.extract.align",
     "color": "faceswap.plugins.convert.color",

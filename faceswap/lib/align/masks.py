@@ -20,8 +20,12 @@ import numpy as np
 # (tests/test_vocabulary.py fails when a module spells one out again).
 FACE_MASK_TYPES = ("components", "extended")  # landmark masks that cover the whole face
 MASK_TYPES = (*FACE_MASK_TYPES, "eye", "mouth")  # every landmark mask extract can store
-TRAIN_MASK_TYPES = (*FACE_MASK_TYPES, "none")  # the face mask that weights the training loss
-CONVERT_MASK_TYPES = (*FACE_MASK_TYPES, "none", "predicted")  # what convert can blend with
+# Masks predicted by a trained mask model (plugin family "mask", `faceswap mask train/apply`),
+# stored beside the landmark masks; each name is also the plugin that makes it.
+LEARNED_MASK_TYPES = ("xseg",)
+STORED_MASK_TYPES = (*MASK_TYPES, *LEARNED_MASK_TYPES)  # every mask kind a face can carry
+TRAIN_MASK_TYPES = (*FACE_MASK_TYPES, "none", *LEARNED_MASK_TYPES)  # weights the training loss
+CONVERT_MASK_TYPES = (*FACE_MASK_TYPES, "none", "predicted", *LEARNED_MASK_TYPES)  # convert blends
 MASK_CHANNELS = ("face", "eye", "mouth")  # mask channels a training target can carry
 
 _JAW, _BROWS, _NOSE_BRIDGE, _NOSE_BASE = range(0, 17), range(17, 27), range(27, 31), range(31, 36)
