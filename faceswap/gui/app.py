@@ -96,9 +96,10 @@ def job_options(project: project_file.Project, kind: str, side: str = "a") -> tu
         if source is None:
             raise FaceswapError("Pick person A's source in the project first.")
         settings = project.convert
+        from faceswap.lib.video import is_video_file
+
         output = settings.get("output") or (
-            f"converted/{source.stem}_swapped{source.suffix}" if source.is_file()
-            and source.suffix.lower() in (".mp4", ".mkv", ".mov", ".avi", ".webm")
+            f"converted/{source.stem}_swapped{source.suffix}" if is_video_file(source)
             else f"converted/{source.stem}")
         alignments = project.alignments("a")
         return "convert", {

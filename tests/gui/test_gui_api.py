@@ -236,3 +236,33 @@ def test_other_hosts_need_the_token(tmp_path, capsys):
     assert "only with a loopback --host" in capsys.readouterr().err
     assert main(["gui", str(tmp_path), "--token", "short"]) == 1
     assert not (tmp_path / project_file.FILE_NAME).exists()
+
+
+def test_job_options_are_what_the_library_takes(tmp_path):
+    """Each job's options build the library's own options dataclass (as the worker does)."""
+    import faceswap
+    from faceswap.gui.app import job_options
+    from faceswap.gui.worker import _options
+
+    project = project_file.load(tmp_path)
+    project.update({"source_a": "clips/alice.mp4", "source_b": "bob", "alignments_a":
+                    "clips/alice_alignments.json", "convert": {"mask": "components",
+                                                               "erosion": 5.0}})
+    classes = {"extract": faceswap.ExtractOptions, "train": faceswap.TrainOptions,
+               "convert": faceswap.ConvertOptions}
+    built = {}
+    for kind, side in (("extract", "a"), ("extract", "b"), ("train", "a"), ("convert", "a")):
+        title, options = job_options(project, kind, side)
+        if kind == "convert":
+            options["mask_settings"] = faceswap.mask_settings(**options["mask_settings"])
+        built[title] = _options(classes[kind], options)
+    assert built["extract A"].alignments == tmp_path / "clips/alice_alignments.json"
+    assert built["extract B"].alignments is None  # extract picks (and the job records) it
+    assert built["extract B"].output_dir == tmp_path / "faces/b"
+    assert built["train"].write_preview and built["train"].model_dir == tmp_path / "model"
+    convert = built["convert"]
+    assert convert.output == tmp_path / "converted/alice_swapped.mp4"
+    assert convert.mask == "components" and convert.mask_settings.erosion == 5.0
+    project.source_a = ""
+    with pytest.raises(faceswap.FaceswapError, match="source"):
+        job_options(project, "extract", "a")
