@@ -63,7 +63,7 @@ class ConvertOptions:
     jobs: int = 0
     on_the_fly: bool = False
     reference_video: Path | None = None
-    smooth: bool | None = False  # landmark smoothing over time (None: on for a video input)
+    smooth: bool | None = None  # landmark smoothing over time (None: on for a video input)
 
 
 @dataclass
