@@ -6,6 +6,7 @@ values, so a 130M-parameter count costs a fraction of a second and no memory.
 
 import keras
 import pytest
+from fstest import REPO
 
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.model import nn_blocks
@@ -18,8 +19,8 @@ TINY = {"width_scale": 1 / 64}
 def _forget_uninitialised_variables():
     yield
     # _net's variables are never initialised; clearing the session drops Keras' list of them,
-    # so no later scope initialises (allocates) them.
-    keras.backend.clear_session()
+    # so no later scope initialises (allocates) them. Without gc: that costs ~1 s a test.
+    keras.backend.clear_session(free_memory=False)
 
 
 def _net(tmp_path, name, **config):
@@ -202,3 +203,21 @@ def test_phaze_a_resume_takes_new_dropout(tmp_path):
                     if isinstance(layer, keras.layers.Dropout)]
              for part in ("fc_a", "fc_shared", "fc_gblock")}
     assert rates == {"fc_a": [0.25], "fc_shared": [0.25], "fc_gblock": [0.0] * 3}
+
+
+@pytest.mark.parametrize("name", ["dfl_sae", "phaze_a"])
+def test_options_documented_in_usage(name):
+    usage = (REPO / "docs" / "usage.md").read_text(encoding="utf-8")
+    section = usage.split(f"#### `-t {name.replace('_', '-')}`\n", 1)[1].split("\n#", 1)[0]
+    for key, option in model_class(name).options.items():
+        if isinstance(option.default, bool):
+            allowed = "true/false"
+        elif option.choices is not None:
+            allowed = ", ".join(map(str, option.choices))
+        elif isinstance(option.default, list):
+            allowed = "sub-model names"
+        else:
+            allowed = f"{option.min}–{option.max}"
+        default = ",".join(option.default) if isinstance(option.default, list) else option.default
+        fixed = "yes" if option.fixed else "no"
+        assert f"| `{key}` | {default} | {fixed} | {allowed} | {option.help} |" in section, key

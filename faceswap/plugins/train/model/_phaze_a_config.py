@@ -61,9 +61,12 @@ OPTIONS: dict[str, Option] = {
     "split_fc": _o(True, "One fully-connected part per side instead of one for both."),
     "split_gblock": _o(False, "One G-Block per side instead of one for both."),
     "split_decoders": _o(False, "One decoder per side instead of one for both."),
-    "enc_architecture": _o("fs_original", "Encoder network.", choices=ENCODERS),
+    "enc_architecture": _o("fs_original", "Encoder network: fs_original (faceswap's own) or a "
+                           "Keras application, built untrained (CLIP encoders are refused).",
+                           choices=ENCODERS),
     "enc_scaling": _o(7, "Encoder input size as a percentage of its default size.", 0, 200),
-    "enc_load_weights": _o(True, "Start a Keras-application encoder from ImageNet weights."),
+    "enc_load_weights": _o(True, "Start a Keras-application encoder from ImageNet weights: "
+                           "never downloaded here, so set it false for those encoders."),
     "bottleneck_type": _o("dense", "How the encoder output is reduced.",
                           choices=("average_pooling", "dense", "max_pooling", "flatten")),
     "bottleneck_norm": _o("none", "Normalisation before the bottleneck.",
@@ -96,9 +99,10 @@ OPTIONS: dict[str, Option] = {
     "dec_output_kernel": _o(5, "Kernel size of the output convolution.", 1, 9),
     "dec_gaussian": _o(True, "Gaussian noise after each decoder upscale."),
     "dec_skip_last_residual": _o(True, "No residual blocks after the last upscale."),
-    "freeze_layers": _o(["keras_encoder"], "Sub-models frozen with -f (keras_encoder: the "
-                        "Keras-application backbone).", fixed=False),
-    "load_layers": _o(["encoder"], "Sub-models loaded with -l."),
+    "freeze_layers": _o(["keras_encoder"], "Sub-models -f freezes, as a list or comma-separated "
+                        "(keras_encoder: the Keras-application backbone inside encoder).",
+                        fixed=False),
+    "load_layers": _o(["encoder"], "Sub-models -l loads, as a list or comma-separated."),
     "fs_original_depth": _o(4, "fs_original: number of downscales.", 2, 10),
     "fs_original_min_filters": _o(128, "fs_original: filters of the first conv.", 16, 2048),
     "fs_original_max_filters": _o(1024, "fs_original: filter cap.", 256, 8192),
