@@ -105,7 +105,10 @@ def test_parameter_count_matches_spec(name, options, expected):
 
 @pytest.mark.parametrize("name", ZOO)
 def test_tiny_model_runs_with_mask_and_keeps_layer_names(tmp_path, name):
-    plugin = _plugin(name, {"width_scale": 1 / 64, "learn_mask": True}, tmp_path)
+    # Every global block option on at once: ICNR needs upscale widths divisible by 4 even at
+    # the smallest width_scale, and reflect padding must keep every size.
+    plugin = _plugin(name, {"width_scale": 1 / 64, "learn_mask": True, "icnr_init": True,
+                            "reflect_padding": True, "conv_aware_init": True}, tmp_path)
     # Under mixed precision every output must still come out in float32 (Conv2DOutput).
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
@@ -119,12 +122,13 @@ def test_tiny_model_runs_with_mask_and_keeps_layer_names(tmp_path, name):
                                                  (1, size_out, size_out, 1)] * 2
     assert [keras.backend.standardize_dtype(o.dtype) for o in outputs] == ["float32"] * 4
     assert all(0.0 <= float(keras.ops.min(o)) <= float(keras.ops.max(o)) <= 1.0 for o in outputs)
-    # Width and the mask branch rename nothing: -l loads by layer name.
+    # Width, the mask branch and padding rename nothing: -l loads by layer name.
     _, full = _full_size(name, ())
     tiny = _layer_names(net)
     for part, names in full.items():
         assert names <= tiny[part], (part, sorted(names - tiny[part]))
-        assert all("mask" in extra for extra in tiny[part] - names), part
+        extras = tiny[part] - names
+        assert all("mask" in extra or "reflectionpadding2d" in extra for extra in extras), part
 
 
 @pytest.mark.parametrize(("name", "options", "size_in", "size_out"), [

@@ -73,7 +73,13 @@ class Model(ModelBase):
 
     def decoder(self, side: str) -> keras.Model:
         """4×4×1024 → output_size² (and a mask with learn_mask)."""
-        w, r = self.width, self.ratio
+        r = self.ratio
+
+        def w(filters: int) -> int:
+            # Multiples of 8 at any width_scale: a hybrid 2× upscale's half width then still
+            # divides by 4, as an ICNR-initialised conv needs (full-size widths already do).
+            return max(8, self.width(filters) // 8 * 8)
+
         fast = side == "b" and self.config["details"] == "fast"
         name = "decoder_b_fast" if fast else f"decoder_{side}"
         inputs = keras.Input(shape=(4, 4, w(1024)), name=f"{name}_in")
