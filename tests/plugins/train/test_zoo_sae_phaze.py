@@ -157,8 +157,9 @@ def test_phaze_a_names(tmp_path):
       "dec_upscale_method": "resize_images", "dec_norm": "rms", "dec_slope_mode": "cap_min",
       "dec_upscales_in_fc": 1},
      ["encoder", "fc_a", "fc_b", "decoder_both"], 256),
-    ({"preset": "dny256", "learn_mask": False}, ["encoder", "fc_both", "decoder_a", "decoder_b"],
-     256),
+    ({"preset": "dny256", "reflect_padding": True},
+     ["encoder", "fc_both", "decoder_a", "decoder_b"], 256),
+    ({"output_size": 96}, list(PHAZE_PARTS), 96),  # fc filters rounded to 6² to reshape 8→6
     ({"enc_architecture": "mobilenet", "enc_load_weights": False, "enc_scaling": 4,
       "mobilenet_width": 0.25, "freeze_layers": "keras_encoder,fc_a"},
      ["encoder", "fc_a", "fc_b", "fc_gblock", "g_block_both", "decoder_both"], 128),

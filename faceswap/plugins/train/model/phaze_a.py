@@ -113,8 +113,8 @@ class Model(ModelBase):
     def _norm(kind: str, name: str):
         return _NORMS[kind](name) if kind in _NORMS else (lambda x: x)
 
-    def _upscaler(self, method: str, filters: int, prefix: str = ""):
-        f = self.width(filters)
+    def _upscaler(self, method: str, filters: int, prefix: str = "", width: int = 0):
+        f = width or self.width(filters)
         if method == "subpixel":
             return nb.UpscaleBlock(f, name=self._name(f"{prefix}upscale_{filters}"))
         if method in ("upscale_fast", "upscale_hybrid"):
@@ -189,13 +189,15 @@ class Model(ModelBase):
         return keras.Model(app.input, app.output, name=arch)(x)
 
     # ------------------------------------------------------------------------ fc and g-block
-    def _scaled(self, filters: int) -> int:
+    def _fc_filters(self, filters: int, scale_width: bool = True) -> int:
         # Rounded down to a multiple of sd² when the fc output is not a power-of-2 divisor of
-        # the output size (upstream's filter scaling; nothing changes at the defaults).
+        # the output size, so the decoder can reshape it to sd×sd (upstream's filter scaling;
+        # nothing changes at the defaults). Applied after width_scale, so tiny models reshape.
         cfg = self.config
         dims = cfg["fc_dimensions"] * (cfg["fc_upsamples"] + 1)
         sd = pc.scale_dim(cfg["output_size"], dims)
-        return filters if sd == dims else filters // (sd * sd) * sd * sd
+        width = self._w8(filters) if scale_width else filters
+        return width if sd == dims else max(sd * sd, width // (sd * sd) * sd * sd)
 
     def fc(self, side: str, input_shape: tuple[int, ...]) -> keras.Model:
         """Dropout + linear dense layers; all but fc_gblock then reshape, upsample and may run
@@ -211,7 +213,7 @@ class Model(ModelBase):
                 cfg["fc_gblock_filter_slope"])]
         else:
             rate = cfg["fc_dropout"]
-            low, high = (self._w8(self._scaled(cfg[k])) * dims * dims
+            low, high = (self._fc_filters(cfg[k]) * dims * dims
                          for k in ("fc_min_filters", "fc_max_filters"))
             widths = pc.curve(low, high, cfg["fc_depth"], cfg["fc_filter_slope"])
         for idx, nodes in enumerate(widths):
@@ -232,8 +234,10 @@ class Model(ModelBase):
                 x = L.UpSampling2D(2 ** count, interpolation="bilinear" if count > 1
                                    else "nearest", name="upsampling2d")(x)
             x = L.LeakyReLU(0.1, name="upsampling2d_leakyrelu")(x)
-        for _ in range(count if method != "upsample2d" else 0):
-            x = self._upscaler(method, self._scaled(cfg["fc_upsample_filters"]))(x)
+        filters = cfg["fc_upsample_filters"]
+        for _ in range(count if method != "upsample2d" else 0):  # named at the published width
+            x = self._upscaler(method, self._fc_filters(filters, scale_width=False),
+                               width=self._fc_filters(filters))(x)
         if cfg["dec_upscales_in_fc"]:
             x = self._stages(x, in_fc=True)[0]
         return keras.Model(inputs, x, name=f"fc_{side}")
