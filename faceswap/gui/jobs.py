@@ -235,7 +235,7 @@ class JobQueue:
                     logger.exception("on_finish failed for job %s", job.id)
 
     def _run(self, job: Job) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "FACESWAP_GUI_SERVER_PID": str(os.getpid())}
         process = subprocess.Popen(
             self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, encoding="utf-8", errors="replace", env=env,

@@ -34,12 +34,20 @@ class Reporter:
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
+        self.gone = False
         self.last = 0.0
         self.start = time.monotonic()
 
     def send(self, event: dict[str, Any]) -> None:
-        self.stream.write(json.dumps(event, default=str) + "\n")
-        self.stream.flush()
+        if self.gone:
+            return
+        try:
+            self.stream.write(json.dumps(event, default=str) + "\n")
+            self.stream.flush()
+        except OSError:
+            # The server died (its SIGTERM is on the way): a train job must still reach its
+            # save, so reporting stops instead of raising into the training loop.
+            self.gone = True
 
     def progress(self, force: bool = False, **values: Any) -> None:
         now = time.monotonic()
@@ -96,7 +104,7 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Ask Linux to send SIGTERM when the server process goes (a no-op elsewhere)."""
     try:
         import ctypes
@@ -104,14 +112,16 @@ def _die_with_parent() -> None:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
-        pass
+        return
+    if os.getppid() != parent:  # the server went before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def main() -> int:
     # Events own the real stdout; anything else printed goes to the log (stderr).
     events = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     sys.stdout = sys.stderr
-    _die_with_parent()
+    _die_with_parent(int(os.environ.get("FACESWAP_GUI_SERVER_PID", os.getppid())))
     # SIGTERM (the server went away) stops extract and convert as Ctrl-C does; the trainer
     # installs its own handlers for both signals while it trains.
     signal.signal(signal.SIGTERM, _interrupt)

@@ -114,7 +114,10 @@ async function browse(path) {
   $("#browser-pick-folder").onclick = () => pick(listing.path);
   $("#browser-list").replaceChildren(...listing.entries.map((entry) => {
     const item = document.createElement("li");
-    item.textContent = `${entry.kind === "folder" ? "📁" : entry.kind === "video" ? "🎞" : "🖼"} ${entry.name}`;
+    const kind = document.createElement("span");
+    kind.className = `kind kind-${entry.kind}`;
+    kind.textContent = entry.kind;
+    item.append(kind, ` ${entry.name}${entry.kind === "folder" ? "/" : ""}`);
     item.onclick = entry.kind === "folder" ? guarded(() => browse(entry.path)) : () => pick(entry.path);
     return item;
   }));
@@ -141,6 +144,7 @@ function jobDetails(job) {
   if (p.loss_a !== undefined) parts.push(`loss A ${p.loss_a.toFixed(5)} B ${p.loss_b.toFixed(5)}`);
   if (p.rate !== undefined) parts.push(`${p.rate.toFixed(1)} ${p.unit === "iterations" ? "examples" : "frames"}/s`);
   if (job.state === "running" && p.eta !== undefined) parts.push(`ETA ${fmtTime(p.eta)}`);
+  if (job.started && job.finished) parts.push(`took ${fmtTime(job.finished - job.started)}`);
   return parts.join(" · ");
 }
 
@@ -265,7 +269,7 @@ async function drawLoss() {
     series.forEach((y, i) => (i ? ctx.lineTo(px(xs[i]), py(y)) : ctx.moveTo(px(xs[i]), py(y))));
     ctx.stroke();
     ctx.fillStyle = colour;
-    ctx.fillText(label, left + 10 + offset, top + 14);
+    ctx.fillText(label, w - right - 140 + offset, top + 14);
   }
 }
 
