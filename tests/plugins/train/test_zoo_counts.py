@@ -26,6 +26,19 @@ SIZES = {"lightweight": (64, 64), "dfaker": (64, 128), "dfl_h128": (128, 128), "
          "realface": (64, 128), "unbalanced": (128, 128), "villain": (128, 128),
          "dlight": (128, 256)}
 
+# Spec §14 per-sub-model subtotals at the default options.
+SUBTOTALS = {
+    "lightweight": {"encoder": 29_806_336, "decoder_a": 10_630_019, "decoder_b": 10_630_019},
+    "dfaker": {"encoder": 69_662_976, "decoder_a": 21_833_923, "decoder_b": 21_833_923},
+    "dfl_h128": {"encoder": 77_018_880, "decoder_a": 15_348_611, "decoder_b": 15_348_611},
+    "iae": {"encoder": 17_214_720, "inter_a": 25_175_040, "inter_b": 25_175_040,
+            "inter_both": 25_175_040, "decoder": 25_076_163},
+    "realface": {"encoder": 29_604_608, "decoder_a": 64_196_041, "decoder_b": 144_441_027},
+    "unbalanced": {"encoder": 83_964_932, "decoder_a": 43_633_827, "decoder_b": 79_447_427},
+    "villain": {"encoder": 112_027_904, "decoder_a": 21_543_555, "decoder_b": 21_543_555},
+    "dlight": {"encoder": 61_783_296, "decoder_a": 6_869_523, "decoder_b": 74_961_187},
+}
+
 COUNTS = [  # (model, options, spec §0 count); every one agrees with §14 and with this build
     ("lightweight", {}, 51_066_374),
     ("dfaker", {}, 113_330_822),
@@ -65,13 +78,17 @@ def _network(plugin) -> keras.Model:
 
 
 def _layer_names(net: keras.Model) -> dict[str, set[str]]:
-    return {part.name: {layer.name for layer in part.layers}
-            for part in net.layers if isinstance(part, keras.Model)}
+    return {part.name: {layer.name for layer in part.layers} for part in _parts(net)}
+
+
+def _parts(net: keras.Model) -> list[keras.Model]:
+    return [layer for layer in net.layers if isinstance(layer, keras.Model)]
 
 
 @functools.cache
-def _full_size(name: str, options: tuple) -> tuple[int, dict[str, set[str]]]:
-    """Parameter count and layer names per sub-model of the full-size model (uninitialised)."""
+def _full_size(name: str, options: tuple) -> tuple[int, dict[str, int], dict[str, set[str]]]:
+    """Parameter counts (total, per sub-model) and layer names per sub-model of the full-size
+    model, never initialised."""
     import tempfile
     from pathlib import Path
 
@@ -79,7 +96,8 @@ def _full_size(name: str, options: tuple) -> tuple[int, dict[str, set[str]]]:
         plugin = _plugin(name, dict(options), Path(folder))
         with keras.StatelessScope(initialize_variables=False):
             net = _network(plugin)
-            result = net.count_params(), _layer_names(net)
+            result = (net.count_params(), {part.name: part.count_params() for part in _parts(net)},
+                      _layer_names(net))
             assert net.name == name
     return result
 
@@ -96,8 +114,10 @@ def _forget_models():
                          ids=[f"{n}-{'-'.join(f'{k}={v}' for k, v in o.items()) or 'default'}"
                               for n, o, _ in COUNTS])
 def test_parameter_count_matches_spec(name, options, expected):
-    count, parts = _full_size(name, tuple(options.items()))
+    count, parts, _ = _full_size(name, tuple(options.items()))
     assert count == expected
+    if not options:
+        assert parts == SUBTOTALS[name]
     fast = options.get("details") == "fast"
     assert set(parts) == SUB_MODELS.get(
         name, {"encoder", "decoder_a", "decoder_b_fast" if fast else "decoder_b"})
@@ -123,7 +143,7 @@ def test_tiny_model_runs_with_mask_and_keeps_layer_names(tmp_path, name):
     assert [keras.backend.standardize_dtype(o.dtype) for o in outputs] == ["float32"] * 4
     assert all(0.0 <= float(keras.ops.min(o)) <= float(keras.ops.max(o)) <= 1.0 for o in outputs)
     # Width, the mask branch and padding rename nothing: -l loads by layer name.
-    _, full = _full_size(name, ())
+    *_, full = _full_size(name, ())
     tiny = _layer_names(net)
     for part, names in full.items():
         assert names <= tiny[part], (part, sorted(names - tiny[part]))
