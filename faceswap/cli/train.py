@@ -60,10 +60,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-a", "--warmup", type=int, default=0,
                         help="Ramp the learning rate up over the first N iterations.")
     parser.add_argument("-l", "--load-weights", type=Path,
-                        help="A .keras file of the same model: start a NEW model from its "
-                        "encoder weights.")
+                        help="A .keras file of the same model: start a NEW model from the "
+                        "weights of its load_layers sub-models (the encoder; encoder_df or "
+                        "encoder_liae for dfl-sae), matched by layer name.")
     parser.add_argument("-f", "--freeze-weights", action="store_true",
-                        help="Freeze the encoder (train the decoders only).")
+                        help="Freeze the plugin's freeze_layers sub-models (the encoder by "
+                        "default) and train the rest.")
     parser.add_argument("--seed", type=int, help="Seed for reproducible runs.")
     parser.add_argument("-j", "--workers", type=int, default=2,
                         help="Threads preparing batches (default 2).")
