@@ -59,9 +59,7 @@ class Model(ModelBase):
     def freeze_layers(self) -> list[str]:
         return [f"encoder_{self.arch}"]
 
-    @property
-    def load_layers(self) -> list[str]:
-        return [f"encoder_{self.arch}"]
+    load_layers = freeze_layers  # both name the architecture's encoder, as upstream
 
     def _name(self, prefix: str) -> str:
         self._names[prefix] += 1
