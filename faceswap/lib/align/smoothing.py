@@ -15,9 +15,12 @@ previous frame's by more than ``SmoothSettings.cut_threshold`` (extract records 
 the alignments file as ``extract.scene_cuts``). Speeds are measured in face sizes per second,
 so one setting fits any resolution.
 
-Why One-Euro and not a Kalman filter: on the shared clips both remove the same jitter for the
-same deviation from the detector's points (bench/landmark_smoothing.py); One-Euro has two
-intuitive knobs and needs no motion model.
+An alignments file without ``extract.scene_cuts`` (written before extract recorded them, or
+imported) is smoothed across a cut only where a face keeps its place on both sides of it.
+
+Why One-Euro and not a Kalman filter: on the shared clips, both run causally, they remove the
+same jitter for the same deviation from the detector's points (bench/landmark_smoothing.py);
+One-Euro has two intuitive knobs and needs no motion model.
 """
 
 from __future__ import annotations
