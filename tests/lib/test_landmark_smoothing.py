@@ -157,3 +157,14 @@ def test_convert_smooths_video_unless_told_or_done(kind, smooth, extract, change
     out = smoothed(data, Source(Path("clip"), kind, None, 10, fps=FPS), smooth)
     assert (out is not data) == changed
     assert ("smoothing" in out.extract) == (changed or bool(extract))
+
+
+@pytest.mark.parametrize(("flags", "command", "expected"), [
+    ([], "convert", None), (["--smooth"], "convert", True), (["--no-smooth"], "convert", False),
+    ([], "extract", False), (["--smooth"], "extract", True)])
+def test_cli_smooth_flags(flags, command, expected):
+    from faceswap.cli.main import build_parser
+
+    required = {"convert": ["-i", "a.mp4", "-o", "b.mp4", "-m", "model"],
+                "extract": ["-i", "a.mp4", "-o", "faces"]}[command]
+    assert build_parser().parse_args([command, *required, *flags]).smooth is expected
