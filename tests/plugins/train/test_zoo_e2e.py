@@ -95,7 +95,8 @@ def test_train_resume_convert(name, clip_faces, tmp_path):
     model_dir = tmp_path / "model"
     options = TrainOptions(input_a=faces_a, input_b=faces_b, model_dir=model_dir,
                            trainer=name, batch_size=2, iterations=1, save_interval=1, no_logs=True,
-                           seed=0, workers=0, write_preview=True, config=config)
+                           seed=0, workers=0, write_preview=True, preview_count=2,
+                           config=config)
     first = train(options)
     assert first.iterations == 1 and np.isfinite(first.loss_a + first.loss_b)
     preview = cv2.imread(str(first.preview_path))
