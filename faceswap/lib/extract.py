@@ -309,6 +309,9 @@ def extract(options: ExtractOptions,
     jobs = max(1, options.jobs or min(8, os.cpu_count() or 1))
 
     source = open_source(input_path, options.every_n)
+    if options.smooth and not source.is_video:
+        logger.warning("--smooth applies to video only: the landmarks of images are stored as "
+                       "found.")
     created = _new_folders(output_dir.absolute())
     atomic.check_writable(output_dir)
     alignments_path = options.alignments
