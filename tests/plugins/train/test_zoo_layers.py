@@ -84,3 +84,20 @@ def test_iae_loads_named_intermediates(tmp_path, monkeypatch):
     for name, loaded in (("encoder", True), ("inter_both", True), ("inter_a", False),
                          ("decoder", False)):
         assert _same(donor.model.get_layer(name), fresh.model.get_layer(name)) is loaded, name
+
+
+def test_outputs_must_be_float32_under_mixed_precision(tmp_path):
+    from faceswap.plugins.train.model._base import ModelBase
+
+    class Plain(ModelBase):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.input_shape = (16, 16, 3)
+
+        def build_model(self, inputs):
+            conv = keras.layers.Conv2D(3, 3, padding="same", activation="sigmoid", name="out")
+            return keras.Model(inputs, [conv(x) for x in inputs], name=self.model_name)
+
+    with pytest.raises(FaceswapError, match=r"not float32.*Conv2DOutput"):
+        Plain(tmp_path / "m", {"mixed_precision": True}).build()
+    Plain(tmp_path / "m2").build()  # full precision: a plain sigmoid output is float32

@@ -349,6 +349,14 @@ class ModelBase:
         model = self.build_model(inputs)
         if model.name != self.model_name:
             raise FaceswapError(f"Plugin '{self.name}' must name its model '{self.model_name}'.")
+        # Under mixed precision a float16 output would lose the loss's small differences and
+        # overflow in convert; Conv2DOutput (side_outputs) computes its sigmoid in float32.
+        half = [t.name for t in model.outputs if str(t.dtype) != "float32"]
+        if half:
+            raise FaceswapError(
+                f"Plugin '{self.name}': outputs {half} are not float32. End every face and "
+                "mask with nn_blocks.Conv2DOutput (ModelBase.side_outputs does)."
+            )
         return model
 
     def _input_shapes_per_side(self) -> list[Shape]:
