@@ -290,6 +290,13 @@ def create_app(folder: str | Path, token: str | None, queue: JobQueue | None = N
         except KeyError:
             raise HTTPException(404, f"No job {job_id}") from None
 
+    @app.post("/api/jobs/{job_id}/retry")
+    def retry_job(job_id: str) -> dict:
+        try:
+            return state.queue.retry(job_id).public()
+        except KeyError:
+            raise HTTPException(404, f"No job {job_id}") from None
+
     @app.get("/api/events")
     async def events(request: Request) -> StreamingResponse:
         loop = asyncio.get_running_loop()

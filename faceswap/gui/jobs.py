@@ -163,6 +163,17 @@ class JobQueue:
                 self._changed(job, persist=True)
             return job
 
+    def retry(self, job_id: str) -> Job:
+        """Queue a finished job again; an extract that did not finish resumes where it was."""
+        with self._lock:
+            job = self.get(job_id)
+            if job.state in ACTIVE:
+                raise FaceswapError(f"Job '{job.title}' is {job.state}; stop it first.")
+            options = dict(job.options)
+            if job.kind == "extract" and job.state in ("stopped", "interrupted"):
+                options["skip_existing"] = True
+            return self.submit(job.kind, options, job.title, job.meta)
+
     def subscribe(self, listener: Listener) -> None:
         with self._lock:
             self._listeners.append(listener)

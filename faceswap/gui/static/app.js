@@ -192,6 +192,15 @@ function renderJobs() {
         renderJobs();
       });
       action.append(stop);
+    } else if (job.state !== "done") {
+      const again = document.createElement("button");
+      again.textContent = job.kind === "train" ? "Resume" : "Run again";
+      again.onclick = guarded(async () => {
+        const next = await api(`/api/jobs/${job.id}/retry`, { json: {} });
+        state.jobs.set(next.id, next);
+        renderJobs();
+      });
+      action.append(again);
     }
     row.append(name, st, bar, details, action);
     return row;
