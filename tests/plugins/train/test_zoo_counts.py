@@ -86,9 +86,9 @@ def _parts(net: keras.Model) -> list[keras.Model]:
 
 
 @functools.cache
-def _full_size(name: str, options: tuple) -> tuple[int, dict[str, int], dict[str, set[str]]]:
-    """Parameter counts (total, per sub-model) and layer names per sub-model of the full-size
-    model, never initialised."""
+def _full_size(name: str, options: tuple) -> tuple[int, dict[str, int], dict, list]:
+    """Parameter counts (total, per sub-model), layer names per sub-model and output shapes of
+    a model built without initialising its weights (full size unless ``options`` say)."""
     import tempfile
     from pathlib import Path
 
@@ -96,9 +96,9 @@ def _full_size(name: str, options: tuple) -> tuple[int, dict[str, int], dict[str
         plugin = _plugin(name, dict(options), Path(folder))
         with keras.StatelessScope(initialize_variables=False):
             net = _network(plugin)
-            result = (net.count_params(), {part.name: part.count_params() for part in _parts(net)},
-                      _layer_names(net))
             assert net.name == name
+            result = (net.count_params(), {part.name: part.count_params() for part in _parts(net)},
+                      _layer_names(net), [tuple(t.shape) for t in net.outputs])
     return result
 
 
@@ -114,7 +114,7 @@ def _forget_models():
                          ids=[f"{n}-{'-'.join(f'{k}={v}' for k, v in o.items()) or 'default'}"
                               for n, o, _ in COUNTS])
 def test_parameter_count_matches_spec(name, options, expected):
-    count, parts, _ = _full_size(name, tuple(options.items()))
+    count, parts, _, _ = _full_size(name, tuple(options.items()))
     assert count == expected
     if not options:
         assert parts == SUBTOTALS[name]
@@ -143,12 +143,21 @@ def test_tiny_model_runs_with_mask_and_keeps_layer_names(tmp_path, name):
     assert [keras.backend.standardize_dtype(o.dtype) for o in outputs] == ["float32"] * 4
     assert all(0.0 <= float(keras.ops.min(o)) <= float(keras.ops.max(o)) <= 1.0 for o in outputs)
     # Width, the mask branch and padding rename nothing: -l loads by layer name.
-    *_, full = _full_size(name, ())
+    _, _, full, _ = _full_size(name, ())
     tiny = _layer_names(net)
     for part, names in full.items():
         assert names <= tiny[part], (part, sorted(names - tiny[part]))
         extras = tiny[part] - names
         assert all("mask" in extra or "reflectionpadding2d" in extra for extra in extras), part
+
+
+@pytest.mark.parametrize("name", ZOO)
+def test_any_width_scale_builds(name):
+    # Widths that are not powers of two must still line up between encoder and decoders.
+    count, _, _, shapes = _full_size(name, (("width_scale", 0.3), ("learn_mask", True)))
+    size = SIZES[name][1]
+    assert shapes == [(None, size, size, 3), (None, size, size, 1)] * 2
+    assert 0.05 < count / _full_size(name, ())[0] < 0.2  # about 0.3² of the full model
 
 
 @pytest.mark.parametrize(("name", "options", "size_in", "size_out"), [

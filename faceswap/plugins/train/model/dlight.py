@@ -82,7 +82,7 @@ class Model(ModelBase):
 
         fast = side == "b" and self.config["details"] == "fast"
         name = "decoder_b_fast" if fast else f"decoder_{side}"
-        inputs = keras.Input(shape=(4, 4, w(1024)), name=f"{name}_in")
+        inputs = keras.Input(shape=(4, 4, self.width(1024)), name=f"{name}_in")
         if side == "a":
             x = xy = L.UpSampling2D(r, interpolation="bilinear", name="upsampling2d")(inputs)
             for f, n in ((256, 0), (128, 0), (64, 0), (32, 0)):
@@ -101,7 +101,7 @@ class Model(ModelBase):
                       (256, (True,), False), (128, (False,), True))
             x, res = xy, {512: 0, 256: 0, 128: 0}
             for i, (f, biases, norm) in enumerate(stages):
-                if i:  # decoder A holds every _0 of these names
+                if i:  # every _0 of these names is taken (decoder A or the ×ratio stage)
                     x = Upscale2xBlock(w(f), activation=None, name=f"upscale2x_{f}_hyb_1",
                                        upscale_name=f"upscale_{f // 2}_1")(x)
                 x = L.LeakyReLU(0.2, name=f"leaky_re_lu_{i}")(x)
