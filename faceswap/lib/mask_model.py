@@ -24,7 +24,7 @@ import numpy as np
 
 from faceswap.lib import alignments as alignments_file
 from faceswap.lib import atomic
-from faceswap.lib.align import AlignedFace
+from faceswap.lib.align import AlignedFace, landmark_mask
 from faceswap.lib.align.masks import LEARNED_MASK_TYPES
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.extract import CENTERING, COVERAGE, MASK_CENTERING, MASK_SIZE
@@ -109,13 +109,24 @@ class MaskModel:
             self.model.save(keras_tmp)
         atomic.write_json(state_path, state)
 
-    def predict(self, faces: np.ndarray) -> np.ndarray:
-        """(N, size, size) float32 masks in [0, 1] for (N, size, size, 3) BGR uint8 faces."""
+    @property
+    def uses_prior(self) -> bool:
+        """Whether the network takes the landmark mask as a fourth channel (xseg ``prior``)."""
+        return int(self.model.input_shape[-1]) == 4
+
+    def predict(self, faces: np.ndarray, priors: np.ndarray | None = None) -> np.ndarray:
+        """(N, size, size) float32 masks in [0, 1] for (N, size, size, 3) BGR uint8 faces and,
+        for a network that takes one, their (N, size, size) landmark masks in [0, 1]."""
         if faces.ndim != 4 or faces.shape[1:] != (self.size, self.size, 3):
             raise ValueError(f"expected (N, {self.size}, {self.size}, 3) faces, got {faces.shape}")
+        if self.uses_prior and (priors is None or priors.shape != faces.shape[:3]):
+            raise ValueError("this mask network needs each face's landmark mask (priors)")
         out = []
         for start in range(0, len(faces), _CHUNK):
             batch = faces[start:start + _CHUNK].astype(np.float32) / 255.0
+            if self.uses_prior:
+                prior = priors[start:start + _CHUNK, ..., None].astype(np.float32)  # type: ignore[index]
+                batch = np.concatenate([batch, prior], axis=-1)
             out.append(np.asarray(self.model.predict_on_batch(batch), dtype=np.float32)[..., 0])
         return np.concatenate(out) if out else np.zeros((0, self.size, self.size), np.float32)
 
@@ -174,8 +185,8 @@ def load(folder: str | Path, plugin: str | None = None, *, learning_rate: float 
     except Exception as err:  # Keras raises many types for truncated or foreign archives
         raise FaceswapError(f"'{keras_path}' is not a readable mask model ({type(err).__name__}: "
                             f"{err}). Nothing was changed.") from err
-    if network.name != module.MODEL_NAME or tuple(network.input_shape[1:]) != (
-            state["size"], state["size"], 3):
+    if network.name != module.MODEL_NAME or tuple(network.input_shape[1:3]) != (
+            state["size"], state["size"]) or network.input_shape[-1] not in (3, 4):
         raise FaceswapError(f"'{keras_path}' does not match its state file '{state_path.name}' "
                             "(another network or size). Nothing was changed.")
     if learning_rate is not None:
@@ -210,6 +221,13 @@ def network_crop(image: np.ndarray, landmarks: np.ndarray, size: int) -> np.ndar
     if native != size:
         crop = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
     return crop
+
+
+def network_prior(landmarks: np.ndarray, size: int) -> np.ndarray:
+    """The ``extended`` landmark mask, float32 [0, 1], in the pixels of
+    ``network_crop(image, landmarks, size)``."""
+    points = AlignedFace.from_landmarks(landmarks).aligned_landmarks(size, CENTERING, COVERAGE)
+    return landmark_mask(points, size, "extended").astype(np.float32) / 255.0
 
 
 def to_stored(prediction: np.ndarray, landmarks: np.ndarray) -> alignments_file.Mask:
@@ -294,7 +312,8 @@ def _apply_folder(folder: Path, model: MaskModel, options: ApplyOptions, result:
     for chunk in _chunks(faces()):
         crops = np.stack([network_crop(image, points, model.size)
                           for _, _, image, points in chunk])
-        for (path, metadata, image, points), mask in zip(chunk, model.predict(crops),
+        priors = np.stack([network_prior(points, model.size) for _, _, _, points in chunk])
+        for (path, metadata, image, points), mask in zip(chunk, model.predict(crops, priors),
                                                          strict=True):
             face_meta = metadata["face"]
             # The face PNG's own landmarks give the same alignment as the frame's: the face
@@ -340,7 +359,8 @@ def _apply_alignments(path: Path, model: MaskModel, options: ApplyOptions, resul
 
     done = 0
     for chunk in _chunks(faces()):
-        masks = model.predict(np.stack([crop for _, crop in chunk]))
+        priors = np.stack([network_prior(face.landmarks, model.size) for face, _ in chunk])
+        masks = model.predict(np.stack([crop for _, crop in chunk]), priors)
         for (face, _), mask in zip(chunk, masks, strict=True):
             face.masks[model.plugin] = to_stored(mask, face.landmarks)
         done += len(chunk)

@@ -71,9 +71,10 @@ def _mask_files(mask_dir: Path) -> dict[str, Path]:
 
 
 def load_labelled(faces: str | Path, mask_dir: str | Path | None, size: int
-                  ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """(faces (N, size, size, 3) uint8, masks (N, size, size) float32 in [0, 1], names) of every
-    face that has a painted mask, cut to the network's framing."""
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """(faces (N, size, size, 3) uint8, masks, priors, names) of every face that has a painted
+    mask, cut to the network's framing. Masks and priors (the ``extended`` landmark masks; all
+    ones for plain crops without landmarks) are (N, size, size) float32 in [0, 1]."""
     faces = Path(faces)
     if not faces.is_dir():
         raise FaceswapError(f"The face folder '{faces}' does not exist or is not a folder. Pass "
@@ -97,7 +98,7 @@ def load_labelled(faces: str | Path, mask_dir: str | Path | None, size: int
     if orphans:
         logger.warning("%d mask(s) in '%s' have no face in '%s' and are ignored, e.g. '%s'.",
                        len(orphans), masks_path, faces, painted[orphans[0]].name)
-    images, masks = [], []
+    images, masks, priors = [], [], []
     for path in labelled:
         image = read_image(path)
         paint = read_image(painted[path.stem])
@@ -114,9 +115,11 @@ def load_labelled(faces: str | Path, mask_dir: str | Path | None, size: int
         if points is None:
             image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
             paint = cv2.resize(paint, (size, size), interpolation=cv2.INTER_AREA)
+            priors.append(np.ones((size, size), np.float32))
         else:
             image = mask_model.network_crop(image, points, size)
             paint = mask_model.network_crop(paint, points, size)
+            priors.append(mask_model.network_prior(points, size))
         images.append(image)
         masks.append(paint.astype(np.float32) / 255.0)
     logger.info("%d of %d faces in '%s' have painted masks.", len(labelled), len(face_paths),
@@ -124,7 +127,7 @@ def load_labelled(faces: str | Path, mask_dir: str | Path | None, size: int
     if len(labelled) < FEW_FACES:
         logger.warning("Only %d painted faces: paint a few dozen varied ones (poses, lighting, "
                        "occluders) for a mask that holds on the rest.", len(labelled))
-    return np.stack(images), np.stack(masks), [path.name for path in labelled]
+    return np.stack(images), np.stack(masks), np.stack(priors), [p.name for p in labelled]
 
 
 # --- augmentation -----------------------------------------------------------------------------
@@ -187,19 +190,24 @@ def paste_occluders(face: np.ndarray, mask: np.ndarray, rng: np.random.Generator
 
 
 def augment_batch(faces: np.ndarray, masks: np.ndarray, rng: np.random.Generator,
-                  occlude: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
-    """A training batch: float32 faces (N, S, S, 3) in [0, 1] and masks (N, S, S, 1).
+                  occlude: float = 0.5, priors: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """A training batch: float32 inputs (N, S, S, 3, or 4 with ``priors``) in [0, 1] and masks
+    (N, S, S, 1).
 
-    Per face: a flip, a rotation (±12°), zoom (±8 %) and shift (±5 %) shared by face and mask,
-    brightness/contrast/colour jitter on the face, and with chance ``occlude`` synthetic
-    occluders (:func:`paste_occluders`).
+    Per face: a flip, a rotation (±12°), zoom (±8 %) and shift (±5 %) shared by face, mask and
+    prior, brightness/contrast/colour jitter on the face, and with chance ``occlude`` synthetic
+    occluders (:func:`paste_occluders`; the prior, drawn from landmarks, does not see them).
     """
     size = faces.shape[1]
-    out_faces = np.empty(faces.shape, np.float32)
+    channels = 3 if priors is None else 4
+    out_faces = np.empty((*faces.shape[:3], channels), np.float32)
     out_masks = np.empty((*masks.shape, 1), np.float32)
     for idx, (face, mask) in enumerate(zip(faces, masks, strict=True)):
+        prior = None if priors is None else priors[idx]
         if rng.random() < 0.5:
             face, mask = face[:, ::-1], mask[:, ::-1]
+            prior = None if prior is None else prior[:, ::-1]
         matrix = cv2.getRotationMatrix2D(((size - 1) / 2, (size - 1) / 2), rng.uniform(-12, 12),
                                          rng.uniform(0.92, 1.08))
         matrix[:, 2] += rng.uniform(-0.05, 0.05, 2) * size
@@ -207,29 +215,38 @@ def augment_batch(faces: np.ndarray, masks: np.ndarray, rng: np.random.Generator
                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         mask = cv2.warpAffine(np.ascontiguousarray(mask), matrix, (size, size),
                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        if prior is not None:
+            out_faces[idx, ..., 3] = cv2.warpAffine(np.ascontiguousarray(prior), matrix,
+                                                    (size, size), flags=cv2.INTER_LINEAR,
+                                                    borderMode=cv2.BORDER_CONSTANT)
         if rng.random() < occlude:
             face, mask = paste_occluders(face, mask, rng)
         jitter = face.astype(np.float32) / 255.0
         jitter = (jitter - 0.5) * rng.uniform(0.8, 1.2) + 0.5 + rng.uniform(-0.1, 0.1)
         jitter *= rng.uniform(0.92, 1.08, 3)[None, None, :]
-        out_faces[idx] = np.clip(jitter, 0.0, 1.0)
+        out_faces[idx, ..., :3] = np.clip(jitter, 0.0, 1.0)
         out_masks[idx, ..., 0] = mask
     return out_faces, out_masks
 
 
 # --- training ---------------------------------------------------------------------------------
 def fit(model: mask_model.MaskModel, faces: np.ndarray, masks: np.ndarray, steps: int, *,
-        batch_size: int = 8, occlude: float = 0.5, seed: int = 0,
-        on_step: Callable[[int, float], None] | None = None) -> list[float]:
-    """Train ``model`` (compiled) ``steps`` steps on painted ``faces``/``masks``; the losses.
+        priors: np.ndarray | None = None, batch_size: int = 8, occlude: float = 0.5,
+        seed: int = 0, on_step: Callable[[int, float], None] | None = None) -> list[float]:
+    """Train ``model`` (compiled) ``steps`` steps on painted ``faces``/``masks`` (and the faces'
+    landmark masks, ``priors``, for a network that takes them); the losses.
 
     Batches draw from ``(seed, model.iterations)``, so a resumed run does not repeat the first.
     """
+    if model.uses_prior and priors is None:
+        raise ValueError("this mask network needs each face's landmark mask (priors)")
+    priors = priors if model.uses_prior else None
     rng = np.random.default_rng([seed, model.iterations])
     losses = []
     for _ in range(steps):
         pick = rng.integers(0, len(faces), batch_size)
-        inputs, targets = augment_batch(faces[pick], masks[pick], rng, occlude)
+        inputs, targets = augment_batch(faces[pick], masks[pick], rng, occlude,
+                                        None if priors is None else priors[pick])
         loss = float(np.atleast_1d(model.model.train_on_batch(inputs, targets))[0])
         model.iterations += 1
         losses.append(loss)
@@ -270,14 +287,14 @@ def train_masks(options: MaskTrainOptions,
     if not 0.0 <= options.occlude <= 1.0:
         raise FaceswapError(f"--occlude is a chance from 0 to 1, got {options.occlude}.")
     model = _open_model(options)  # checks the folder before the faces are read
-    faces, masks, _ = load_labelled(options.faces, options.mask_dir, model.size)
+    faces, masks, priors, _ = load_labelled(options.faces, options.mask_dir, model.size)
     result = MaskTrainResult(faces=len(faces), model_file=model.files[0])
     done = 0
     recent: list[float] = []
     try:
         while done < options.steps:
             count = min(options.save_every, options.steps - done)
-            recent = fit(model, faces, masks, count, batch_size=options.batch_size,
+            recent = fit(model, faces, masks, count, priors=priors, batch_size=options.batch_size,
                          occlude=options.occlude, seed=options.seed)
             done += count
             model.history.append(float(np.mean(recent)))
@@ -297,26 +314,23 @@ def train_masks(options: MaskTrainOptions,
 
 
 # --- measuring --------------------------------------------------------------------------------
-def occluded_faces(paths: list[Path], size: int, seed: int = 0
+def occluded_faces(paths: list[Path], size: int, seed: int = 0, count: int | None = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Labelled synthetic occlusions of extracted faces, to train and judge a mask model by.
 
     For each face PNG (with faceswap metadata): the network crop with occluders pasted over it,
     its true visible-face mask (the ``extended`` landmark mask with the occluders cut out) and
-    the ``extended`` landmark mask alone (what a landmark mask would blend with). Masks are
-    float32 in [0, 1].
+    the ``extended`` landmark mask alone (what a landmark mask would blend with, and the
+    network's prior). Masks are
+    float32 in [0, 1]. ``count``: occluders per face (default: 1 or 2 at random).
     """
-    from faceswap.lib.align import AlignedFace, landmark_mask
-    from faceswap.lib.extract import CENTERING, COVERAGE
-
     rng = np.random.default_rng(seed)
     faces, visible, landmark = [], [], []
     for path in paths:
         points = mask_model.face_image_landmarks(read_face_metadata(path)["face"])
         crop = mask_model.network_crop(read_image(path), points, size)
-        aligned = AlignedFace.from_landmarks(points).aligned_landmarks(size, CENTERING, COVERAGE)
-        face_mask = landmark_mask(aligned, size, "extended").astype(np.float32) / 255.0
-        occluded, truth = paste_occluders(crop, face_mask, rng)
+        face_mask = mask_model.network_prior(points, size)
+        occluded, truth = paste_occluders(crop, face_mask, rng, count)
         faces.append(occluded)
         visible.append(truth)
         landmark.append(face_mask)
