@@ -411,15 +411,18 @@ async function loadConvert() {
   showRangeValues();
   const { frames } = await api("/api/convert/frames");
   state.frames = frames;
-  const select = $("#frame");
-  select.replaceChildren(...frames.map((f) => new Option(`${f.index}: ${f.key} (${f.faces} face${f.faces === 1 ? "" : "s"})`, f.index)));
+  // A slider, not a list: a video has thousands of frames.
+  const slider = $("#frame");
+  slider.max = String(Math.max(0, frames.length - 1));
   const first = frames.find((f) => f.faces > 0);
-  if (first) select.value = first.index;
+  slider.value = first ? String(first.index) : "0";
   if (frames.length) refreshConvert(true);
 }
 
 function refreshConvert(frameChanged = false) {
   showRangeValues();
+  const frame = state.frames[Number($("#frame").value)];
+  if (frame) $("#frame_out").textContent = `${frame.index}: ${frame.key} (${frame.faces} face${frame.faces === 1 ? "" : "s"})`;
   clearTimeout(state.previewTimer);
   state.previewTimer = setTimeout(guarded(async () => {
     const index = Number($("#frame").value);
@@ -458,7 +461,7 @@ async function start() {
   for (const radio of document.querySelectorAll("input[name=face-side]")) radio.onchange = guarded(loadFaces);
   $("#faces-reload").onclick = guarded(loadFaces);
   $("#faces-delete").onclick = guarded(deleteFaces);
-  $("#frame").onchange = () => refreshConvert(true);
+  $("#frame").oninput = () => refreshConvert(true);
   for (const name of CONVERT_FIELDS.filter((n) => n !== "output")) $(`#${name}`).oninput = () => refreshConvert();
   $("#convert-all").onclick = guarded(convertAll);
   connectEvents();
