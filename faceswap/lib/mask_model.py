@@ -259,6 +259,38 @@ def check_stored(alignments: alignments_file.Alignments, kind: str, path: Path) 
             f"-i {path} -m MASK_MODEL_FOLDER`. Nothing was written.")
 
 
+def face_png_mask(path: str | Path, kind: str, landmarks: np.ndarray, size: int, centering: str,
+                  coverage: float = 1.0) -> np.ndarray:
+    """The learned mask ``kind`` stored in a face PNG, as uint8 (size, size) in the pixels of
+    ``AlignedFace.from_landmarks(landmarks).crop(image, size, centering, coverage)``, where
+    ``landmarks`` are the face's landmarks in that PNG's pixels (what training cuts with).
+
+    Raises FaceswapError naming the command to run when the face has no such mask.
+    """
+    from faceswap.lib.mask_tool import mask_in_face
+
+    try:
+        stored = read_face_metadata(path)["face"]["masks"][kind]
+    except (FaceswapError, KeyError, TypeError) as err:
+        raise FaceswapError(
+            f"The face '{path}' has no stored '{kind}' mask. Store it for the whole folder with "
+            f"`faceswap mask apply -i {Path(path).parent} -m MASK_MODEL_FOLDER`.") from err
+    return mask_in_face(alignments_file.Mask.from_dict(stored), landmarks, size, centering,
+                        coverage)
+
+
+def faces_without(paths: list[Path], kind: str) -> list[Path]:
+    """The face PNGs of ``paths`` that carry no stored ``kind`` mask (for a check up front)."""
+    missing = []
+    for path in paths:
+        try:
+            if kind not in read_face_metadata(path)["face"].get("masks", {}):
+                missing.append(path)
+        except (FaceswapError, KeyError, TypeError, AttributeError):
+            missing.append(path)
+    return missing
+
+
 # --- apply ------------------------------------------------------------------------------------
 @dataclass
 class ApplyOptions:

@@ -233,3 +233,30 @@ def test_bad_mask_folders_and_model_folders_are_refused(tmp_path):
     with pytest.raises(FaceswapError, match=r"not a readable mask model"):
         mask_model.load(tmp_path / "bad")
     assert main(["mask", "apply", "-i", str(faces), "--no-progress"]) == 1  # -m missing
+
+
+def test_a_stored_mask_comes_back_in_any_training_crop(tmp_path):
+    # Training cuts faces at its own centering and size from the face PNG; a learned mask
+    # stored by `mask apply` must land on the same pixels. Stored here: the extended mask as
+    # the network would see it, so it must come back as the extended mask of the crop.
+    from faceswap.lib.align import AlignedFace
+    from faceswap.lib.image import write_face_png
+
+    write_extracted_faces(tmp_path, 2, seed=7)
+    for path in sorted(tmp_path.glob("*.png")):
+        metadata = read_face_metadata(path)
+        points = mask_model.face_image_landmarks(metadata["face"])
+        stored = mask_model.to_stored(mask_model.network_prior(points, 64), points)
+        metadata["face"]["masks"] = {"xseg": stored.to_dict()}
+        write_face_png(path, read_image(path), metadata)
+        for size, centering in ((64, "face"), (80, "legacy"), (96, "head")):
+            mask = mask_model.face_png_mask(path, "xseg", points, size, centering)
+            crop_points = AlignedFace.from_landmarks(points).aligned_landmarks(size, centering)
+            expected = landmark_mask(crop_points, size, "extended")
+            assert mask_trainer.iou(mask[None] / 255, expected[None] / 255)[0] > 0.93
+    assert mask_model.faces_without(sorted(tmp_path.glob("*.png")), "xseg") == []
+    write_extracted_faces(tmp_path / "bare", 1, seed=8)
+    bare = sorted((tmp_path / "bare").glob("*.png"))
+    assert mask_model.faces_without(bare, "xseg") == bare
+    with pytest.raises(FaceswapError, match=r"no stored 'xseg' mask.*faceswap mask apply"):
+        mask_model.face_png_mask(bare[0], "xseg", points, 64, "face")
