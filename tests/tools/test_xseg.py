@@ -17,7 +17,6 @@ from fstest import (
     make_alignments,
     make_original,
     synthetic_frame,
-    train_steps,
     write_extracted_faces,
 )
 
@@ -57,17 +56,18 @@ def test_xseg_beats_the_extended_mask_on_held_out_occluded_faces(real_faces):
     assert len(train) >= 10 and len(held) >= 10
     import keras
 
-    faces, visible, priors = mask_trainer.occluded_faces(train, 64, seed=1)
-    test_faces, test_visible, extended = mask_trainer.occluded_faces(held, 64, seed=2)
+    faces, visible, priors = mask_trainer.occluded_faces(train, 48, seed=1)
+    test_faces, test_visible, extended = mask_trainer.occluded_faces(held, 48, seed=2)
     keras.utils.set_random_seed(0)
-    model = mask_model.create("unused", "xseg", 64, {"width": 8, "depth": 3}, 1e-3)
+    model = mask_model.create("unused", "xseg", 48, {"width": 8, "depth": 3}, 1e-3)
     # A fresh network returns its prior, the extended mask: training must improve on it.
     untrained = mask_trainer.iou(model.predict(test_faces, extended), test_visible).mean()
-    losses = mask_trainer.fit(model, faces, visible, 300, priors=priors, batch_size=8, seed=0)
+    losses = mask_trainer.fit(model, faces, visible, 250, priors=priors, batch_size=8, seed=0)
     assert np.mean(losses[-20:]) < 0.8 * np.mean(losses[:20])
     xseg_iou = mask_trainer.iou(model.predict(test_faces, extended), test_visible).mean()
     extended_iou = mask_trainer.iou(extended, test_visible).mean()
     assert untrained == pytest.approx(extended_iou, abs=0.01)
+    print(f"xseg IoU {xseg_iou:.3f}, extended {extended_iou:.3f}")
     assert xseg_iou > extended_iou + 0.02, (xseg_iou, extended_iou)
 
 
@@ -165,9 +165,7 @@ def test_apply_to_alignments_then_convert_with_the_xseg_mask(trained, tmp_path):
 
     path, frames, points = _frames_and_alignments(tmp_path / "shots")
     face_model = tmp_path / "model"
-    swap_model = make_original(face_model)
-    train_steps(swap_model, 1)
-    swap_model.save()
+    make_original(face_model).save()  # untrained: what it pastes does not matter here
     options = dict(input=tmp_path / "shots", model_dir=face_model, mask="xseg")
     # Before `mask apply` the faces have no xseg mask: a clear error, nothing written.
     with pytest.raises(FaceswapError, match=r"have no 'xseg' mask.*faceswap mask apply"):
@@ -220,7 +218,9 @@ def test_bad_mask_folders_and_model_folders_are_refused(tmp_path):
     assert not (tmp_path / "m1").exists()  # nothing written on a refusal
     # A face-swap model folder is never taken for (or overwritten by) a mask model.
     face_model = tmp_path / "swap"
-    make_original(face_model).save()
+    face_model.mkdir()
+    (face_model / "original_state.json").write_text("{}")  # what a face-swap model leaves
+    (face_model / "original.keras").write_bytes(b"PK")
     with pytest.raises(FaceswapError, match=r"holds a face-swap model"):
         mask_trainer.train_masks(run(faces, face_model, steps=1, size=32))
     with pytest.raises(FaceswapError, match=r"No mask model in"):
