@@ -112,8 +112,10 @@ def test_train_saves_and_continues(trained, tmp_path):
     assert state["format"] == "faceswap-mask-model" and state["plugin"] == "xseg"
     assert (state["size"], state["iterations"], len(state["history"])) == (32, 3, 2)
     assert state["options"] == {"width": 4, "depth": 2, "prior": 1}
-    assert sorted(p.name for p in (trained / "xseg").iterdir()) == ["xseg_mask.json",
-                                                                   "xseg_mask.keras"]
+    assert sorted(p.name for p in (trained / "xseg").iterdir()) == [
+        "xseg_mask.json", "xseg_mask.keras", "xseg_mask_preview.png"]
+    # face | painted | predicted | masked face, for the first 4 painted faces
+    assert read_image(trained / "xseg" / "xseg_mask_preview.png").shape == (4 * 32, 4 * 32, 3)
     import shutil
 
     shutil.copytree(trained / "xseg", tmp_path / "xseg")

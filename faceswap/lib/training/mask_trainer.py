@@ -33,6 +33,7 @@ from faceswap.lib.image import list_images, read_face_metadata, read_image
 logger = logging.getLogger(__name__)
 
 MASK_FOLDER = "masks"  # default painted-mask folder, inside the face folder
+PREVIEW_FACES = 4  # painted faces shown in the model folder's preview
 FEW_FACES = 12  # below this many painted faces the mask rarely generalises: warn
 DEFAULT_SIZE = 128
 
@@ -255,6 +256,26 @@ def fit(model: mask_model.MaskModel, faces: np.ndarray, masks: np.ndarray, steps
     return losses
 
 
+def write_preview(model: mask_model.MaskModel, faces: np.ndarray, masks: np.ndarray,
+                  priors: np.ndarray) -> Path:
+    """``<plugin>_mask_preview.png`` in the model folder: per painted face (first few), the face,
+    the painted mask, the predicted mask and the face outside the prediction darkened."""
+    from faceswap.lib import atomic
+    from faceswap.lib.image import encode_image
+    from faceswap.lib.mask_tool import preview_image
+
+    count = min(PREVIEW_FACES, len(faces))
+    predicted = model.predict(faces[:count], priors[:count] if model.uses_prior else None)
+    rows = []
+    for face, paint, guess in zip(faces[:count], masks[:count], predicted, strict=True):
+        shown = preview_image(face, np.rint(guess * 255).astype(np.uint8))
+        painted = cv2.cvtColor(np.rint(paint * 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+        rows.append(np.hstack([shown[:, :face.shape[1]], painted, shown[:, face.shape[1]:]]))
+    path = model.folder / f"{model.plugin}_mask_preview.png"
+    atomic.write_bytes(path, encode_image(np.vstack(rows), ".png"))
+    return path
+
+
 def _open_model(options: MaskTrainOptions) -> mask_model.MaskModel:
     folder = Path(options.model_dir)
     found = mask_model.folder_plugin(folder, options.plugin)
@@ -299,6 +320,7 @@ def train_masks(options: MaskTrainOptions,
             done += count
             model.history.append(float(np.mean(recent)))
             model.save()
+            write_preview(model, faces, masks, priors)
             logger.info("[Saved mask model] iterations: %d, mean loss %.4f", model.iterations,
                         model.history[-1])
             if progress is not None:
