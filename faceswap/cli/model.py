@@ -36,8 +36,9 @@ def run(args: argparse.Namespace) -> int:
     state = f"trained for {summary.iterations} iterations" if summary.exists else "new, not saved"
     print(f"Model '{summary.name}' ({state})")
     print(f"Parameters: {summary.parameters:,}")
+    width = max((len(name) for name in summary.sub_models), default=0)
     for name, count in summary.sub_models.items():
-        print(f"  {name:12} {count:,}")
+        print(f"  {name:{width}} {count:>13,}")
     print(f"Inputs:  {summary.input_shapes}")
     print(f"Outputs: {summary.output_shapes}")
     return 0
