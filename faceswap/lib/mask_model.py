@@ -69,6 +69,11 @@ def folder_plugin(folder: str | Path, plugin: str | None = None) -> str | None:
         raise FaceswapError(
             f"'{folder}' holds a face-swap model ('{face_models[0]}'), not a mask model. Give "
             "`faceswap mask train/apply` a folder of its own (-m). Nothing was changed.")
+    images = [p.name for p in list_images(folder) if not p.name.endswith(f"{_SUFFIX}_preview.png")]
+    if images:
+        raise FaceswapError(
+            f"'{folder}' holds images ('{images[0]}'...): is it a face folder? Give the mask "
+            "model a folder of its own (-m). Nothing was changed.")
     if len(states) > 1:
         raise FaceswapError(f"'{folder}' holds {len(states)} mask models "
                             f"({', '.join(p.name for p in states)}); keep one per folder.")

@@ -225,6 +225,8 @@ def test_bad_mask_folders_and_model_folders_are_refused(tmp_path):
     (face_model / "original.keras").write_bytes(b"PK")
     with pytest.raises(FaceswapError, match=r"holds a face-swap model"):
         mask_trainer.train_masks(run(faces, face_model, steps=1, size=32))
+    with pytest.raises(FaceswapError, match=r"holds images \('face_000.png'.*is it a face folder"):
+        mask_trainer.train_masks(run(faces, faces, steps=1, size=32))
     with pytest.raises(FaceswapError, match=r"No mask model in"):
         mask_model.apply_masks(mask_model.ApplyOptions(faces, tmp_path / "empty"))
     # A truncated model file is reported, not loaded.
