@@ -67,7 +67,6 @@ def test_xseg_beats_the_extended_mask_on_held_out_occluded_faces(real_faces):
     xseg_iou = mask_trainer.iou(model.predict(test_faces, extended), test_visible).mean()
     extended_iou = mask_trainer.iou(extended, test_visible).mean()
     assert untrained == pytest.approx(extended_iou, abs=0.01)
-    print(f"xseg IoU {xseg_iou:.3f}, extended {extended_iou:.3f}")
     assert xseg_iou > extended_iou + 0.02, (xseg_iou, extended_iou)
 
 
