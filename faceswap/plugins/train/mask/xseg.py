@@ -130,5 +130,6 @@ def build(size: int, options: dict[str, int] | None = None) -> keras.Model:
 
 
 def compile_model(model: keras.Model, learning_rate: float) -> None:
-    """Adam on :func:`xseg_loss` (saved with the model, so training resumes where it stopped)."""
+    """Adam on :func:`xseg_loss`. A continued model gets a fresh Adam: its moments rebuild in
+    a few dozen steps, and the loss is registered so the saved compile config loads safely."""
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=xseg_loss)
