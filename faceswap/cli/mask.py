@@ -66,7 +66,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only-missing", action="store_true",
                         help="Skip faces that already have every mask asked for (draw, apply).")
     draw.add_argument("-p", "--preview", type=Path, metavar="DIR",
-                      help="Write <face>_mask.png previews of the first mask here.")
+                      help="Write <face>_mask.png previews of the first mask here (apply: "
+                      "<face>_xseg.png previews of the learned mask).")
     draw.add_argument("-fc", "--faces", type=Path, metavar="DIR",
                       help="With an alignments file and -p: the folder of its faces.")
     learned = parser.add_argument_group("train and apply")
@@ -134,13 +135,15 @@ def _apply(args: argparse.Namespace) -> int:
     from faceswap.lib.mask_model import ApplyOptions, apply_masks
 
     options = ApplyOptions(input=args.input, model_dir=args.model_dir, frames=args.frames,
-                           only_missing=args.only_missing)
+                           only_missing=args.only_missing, preview=args.preview)
     with progress_bar(args, "mask apply", unit="face") as progress:
         result = apply_masks(options, progress)
     print(f"Mask {result.mask}: {result.updated} of {result.faces} faces updated in "
           f"{result.seconds:.1f} s.")
     if result.skipped:
         print(f"{len(result.skipped)} files without faceswap metadata left alone.")
+    if result.previews:
+        print(f"{len(result.previews)} previews in '{args.preview}'.")
     return 0
 
 

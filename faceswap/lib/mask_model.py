@@ -305,6 +305,7 @@ class ApplyOptions:
     model_dir: str | Path  # the trained mask model (-m)
     frames: str | Path | None = None  # --frames: the alignments file's source (default: recorded)
     only_missing: bool = False  # --only-missing
+    preview: str | Path | None = None  # -p: write face | mask | masked face per face here
 
 
 @dataclass
@@ -312,8 +313,23 @@ class ApplyResult:
     faces: int = 0
     updated: int = 0
     skipped: list[str] = field(default_factory=list)  # face files without faceswap metadata
+    previews: list[Path] = field(default_factory=list)
     mask: str = ""
     seconds: float = 0.0
+
+
+def _preview(options: ApplyOptions, result: ApplyResult, name: str, crop: np.ndarray,
+             mask: np.ndarray) -> None:
+    """``<name>_<mask>.png`` in the preview folder: the network's view of the face, the mask,
+    and the face with everything outside the mask darkened."""
+    if options.preview is None:
+        return
+    from faceswap.lib.mask_tool import preview_image
+
+    target = Path(options.preview) / f"{Path(name).stem}_{result.mask}.png"
+    image = preview_image(crop, np.clip(np.rint(mask * 255.0), 0, 255).astype(np.uint8))
+    atomic.write_bytes(target, encode_image(image, ".png"))
+    result.previews.append(target)
 
 
 def _chunks(items: Iterator[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
@@ -350,8 +366,9 @@ def _apply_folder(folder: Path, model: MaskModel, options: ApplyOptions, result:
         crops = np.stack([network_crop(image, points, model.size)
                           for _, _, image, points in chunk])
         priors = np.stack([network_prior(points, model.size) for _, _, _, points in chunk])
-        for (path, metadata, image, points), mask in zip(chunk, model.predict(crops, priors),
-                                                         strict=True):
+        for (path, metadata, image, points), crop, mask in zip(
+                chunk, crops, model.predict(crops, priors), strict=True):
+            _preview(options, result, path.name, crop, mask)
             face_meta = metadata["face"]
             # The face PNG's own landmarks give the same alignment as the frame's: the face
             # image is a similarity warp of the frame.
@@ -385,21 +402,23 @@ def _apply_alignments(path: Path, model: MaskModel, options: ApplyOptions, resul
     if total == 0:
         return
 
-    def faces() -> Iterator[tuple[alignments_file.Face, np.ndarray]]:
+    def faces() -> Iterator[tuple[alignments_file.Face, np.ndarray, str]]:
         for item in source.items():
             todo = wanted.pop(item.key, None)
             if not todo:
                 continue
             frame = item.load()
             for face in todo:
-                yield face, network_crop(frame, face.landmarks, model.size)
+                name = face.file or f"{item.stem}_{face.index}"
+                yield face, network_crop(frame, face.landmarks, model.size), name
 
     done = 0
     for chunk in _chunks(faces()):
-        priors = np.stack([network_prior(face.landmarks, model.size) for face, _ in chunk])
-        masks = model.predict(np.stack([crop for _, crop in chunk]), priors)
-        for (face, _), mask in zip(chunk, masks, strict=True):
+        priors = np.stack([network_prior(face.landmarks, model.size) for face, _, _ in chunk])
+        masks = model.predict(np.stack([crop for _, crop, _ in chunk]), priors)
+        for (face, crop, name), mask in zip(chunk, masks, strict=True):
             face.masks[model.plugin] = to_stored(mask, face.landmarks)
+            _preview(options, result, name, crop, mask)
         done += len(chunk)
         result.updated = done
         tick(done, total)
@@ -426,6 +445,8 @@ def apply_masks(options: ApplyOptions,
                             "`faceswap extract`, or an alignments file.")
     model = load(options.model_dir)
     result = ApplyResult(mask=model.plugin)
+    if options.preview is not None:
+        atomic.check_writable(options.preview)
 
     def tick(done: int, total: int) -> None:
         if progress is not None:

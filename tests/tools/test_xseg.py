@@ -138,7 +138,10 @@ def test_apply_stores_the_mask_in_face_pngs(trained, tmp_path):
     paths = sorted((tmp_path / "faces").glob("*.png"))
     before = [read_image(p) for p in paths]
     assert main(["mask", "apply", "-i", str(tmp_path / "faces"), "-m", str(trained / "xseg"),
-                 "--no-progress"]) == 0
+                 "-p", str(tmp_path / "previews"), "--no-progress"]) == 0
+    previews = sorted(p.name for p in (tmp_path / "previews").iterdir())
+    assert previews == [f"{p.stem}_xseg.png" for p in paths]
+    assert read_image(tmp_path / "previews" / previews[0]).shape == (32, 3 * 32, 3)
     for path, pixels in zip(paths, before, strict=True):
         np.testing.assert_array_equal(read_image(path), pixels)
         stored = read_face_metadata(path)["face"]["masks"]["xseg"]
@@ -174,7 +177,10 @@ def test_apply_to_alignments_then_convert_with_the_xseg_mask(trained, tmp_path):
     assert not (tmp_path / "early").exists()
 
     assert main(["mask", "apply", "-i", str(path), "-m", str(trained / "xseg"),
-                 "--frames", str(tmp_path / "shots"), "--no-progress"]) == 0
+                 "--frames", str(tmp_path / "shots"), "-p", str(tmp_path / "previews"),
+                 "--no-progress"]) == 0
+    assert sorted(p.name for p in (tmp_path / "previews").iterdir()) == [
+        f"shot_{index}_0_xseg.png" for index in range(4)]
     data = alignments_file.load(path)
     assert data.extract["masks"] == ["xseg"] and path.with_name(path.name + ".bk").is_file()
     assert all("xseg" in face.masks for frame in data.frames.values() for face in frame.faces)
