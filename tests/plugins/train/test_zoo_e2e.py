@@ -120,6 +120,16 @@ def test_train_resume_convert(name, clip_faces, tmp_path):
         changed += int(np.abs(after.astype(int) - before).mean() > 0.2)
     assert changed == summary.frames_swapped
 
+    # evaluate's reconstruction crops at the input size and scores the (largest) face output.
+    from faceswap.lib.evaluate.faces import FaceImage, png_landmarks
+    from faceswap.lib.evaluate.reconstruction import reconstruct
+    from faceswap.lib.image import read_image
+
+    faces = [FaceImage(read_image(path), png_landmarks(path), None, path.name)
+             for path in sorted(faces_a.glob("*.png"))]
+    ssim, psnr = reconstruct(model_dir, "a", faces)
+    assert -1.0 <= ssim <= 1.0 and 0.0 < psnr < 100.0
+
 
 def test_per_side_inputs_and_multiscale_targets(tmp_path):
     """A 32/48 px-in, 64 px-out model with 16/32/64 px faces and a mask per side: the feeder
