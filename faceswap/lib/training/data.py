@@ -35,7 +35,12 @@ import cv2
 import numpy as np
 
 from faceswap.lib.align.aligned_face import EXTRACT_RATIOS, AlignedFace
-from faceswap.lib.align.masks import MASK_CHANNELS, TRAIN_MASK_TYPES, landmark_mask
+from faceswap.lib.align.masks import (
+    LEARNED_MASK_TYPES,
+    MASK_CHANNELS,
+    TRAIN_MASK_TYPES,
+    landmark_mask,
+)
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.image import UpstreamFaceError, list_images, read_face_metadata, read_image
 from faceswap.lib.training.augment import AugmentConfig, augment_batch, coverage_crop
@@ -258,12 +263,14 @@ def _part_mask(points: np.ndarray, size: int, kind: str) -> np.ndarray:
     return mask
 
 
-def _masks(points: np.ndarray | None, size: int, channels: Sequence[str], face_kind: str
-           ) -> np.ndarray:
+def _masks(points: np.ndarray | None, size: int, channels: Sequence[str], face_kind: str,
+           learned: np.ndarray | None = None) -> np.ndarray:
     out = np.zeros((size, size, len(channels)), dtype=np.uint8)
     for idx, name in enumerate(channels):
         if name == "face":
-            if points is None or face_kind == "none":
+            if learned is not None:
+                out[..., idx] = learned  # `faceswap mask apply`'s mask, stored in the PNG
+            elif points is None or face_kind == "none":
                 out[..., idx] = 255  # no outline known: the whole crop counts as face
             else:
                 out[..., idx] = landmark_mask(points, size, face_kind)
@@ -294,10 +301,30 @@ def _prepare_face(path: Path, landmarks: np.ndarray | None, size: int, centering
     native = max(size, min(native, 4 * side))
     crop = aligned.crop(image, native, centering, coverage_ratio)
     points = aligned.aligned_landmarks(native, centering, coverage_ratio)
+    learned = None
+    if face_kind in LEARNED_MASK_TYPES and "face" in channels:
+        from faceswap.lib.mask_model import face_png_mask
+
+        learned = face_png_mask(path, face_kind, landmarks, native, centering, coverage_ratio)
     if native != size:
         crop = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
         points = (points + 0.5) * (size / native) - 0.5
-    return crop, _masks(points, size, channels, face_kind)
+        if learned is not None:
+            learned = cv2.resize(learned, (size, size), interpolation=cv2.INTER_AREA)
+    return crop, _masks(points, size, channels, face_kind, learned)
+
+
+def _check_learned_masks(kind: str, face_sets: Sequence[FaceSet]) -> None:
+    """Refuse up front (not in a loader thread mid-training) faces without the learned mask."""
+    from faceswap.lib.mask_model import faces_without
+
+    for name, faces in zip("AB", face_sets, strict=True):
+        missing = faces_without(faces.paths, kind)
+        if missing:
+            raise FaceswapError(
+                f"Side {name}: {len(missing)} of {len(faces)} faces in '{faces.folder}' have no "
+                f"stored '{kind}' mask (first: {missing[0].name}). Store it with `faceswap mask "
+                f"apply -i {faces.folder} -m MASK_MODEL_FOLDER`, or train with another mask_type.")
 
 
 class _Side:
@@ -434,6 +461,8 @@ class BatchFeeder:
         if mask_type not in TRAIN_MASK_TYPES:
             raise ValueError(f"mask_type must be one of {TRAIN_MASK_TYPES}, got {mask_type!r}")
         channels = tuple(mask_channels)
+        if mask_type in LEARNED_MASK_TYPES and "face" in channels:
+            _check_learned_masks(mask_type, (face_a, face_b))
         unknown = [name for name in channels if name not in MASK_CHANNELS]
         if unknown or len(set(channels)) != len(channels):
             raise ValueError(f"mask_channels must be distinct names from {MASK_CHANNELS}, "

@@ -257,3 +257,31 @@ def test_bad_options_are_refused(extracted):
     feeder.close()
     with pytest.raises(RuntimeError, match="closed"):
         next(feeder)
+
+
+def test_learned_mask_type_feeds_the_stored_mask_and_refuses_faces_without_it(tmp_path):
+    # `mask_type: xseg` trains against the mask `faceswap mask apply` stored in each face PNG.
+    # Stored here: the extended landmark mask as the mask network sees it, so the face channel
+    # must match the extended mask the feeder draws from landmarks for the same crop.
+    from faceswap.lib import mask_model
+    from faceswap.lib.image import read_face_metadata, read_image, write_face_png
+
+    for side, seed in (("a", 3), ("b", 4)):
+        write_extracted_faces(tmp_path / side, 4, seed=seed)
+    sets = load_face_folder(tmp_path / "a"), load_face_folder(tmp_path / "b")
+    with pytest.raises(FaceswapError, match=r"Side A: 4 of 4 faces .*faceswap mask apply"):
+        _feeder(sets, mask_type="xseg")
+    for path in sorted(tmp_path.glob("*/*.png")):
+        metadata = read_face_metadata(path)
+        points = mask_model.face_image_landmarks(metadata["face"])
+        stored = mask_model.to_stored(mask_model.network_prior(points, 64), points)
+        metadata["face"]["masks"] = {"xseg": stored.to_dict()}
+        write_face_png(path, read_image(path), metadata)
+    off = AugmentConfig(rotation_range=0, zoom_amount=0, shift_range=0, warp=False, flip=False,
+                        color=False)
+    masks = {}
+    for kind in ("xseg", "extended"):
+        with _feeder(sets, mask_type=kind, mask_channels=("face",), augment=off) as feeder:
+            masks[kind] = next(feeder)[1][0][..., 3] > 0.5
+    overlap = (masks["xseg"] & masks["extended"]).sum() / (masks["xseg"] | masks["extended"]).sum()
+    assert 0.1 < masks["xseg"].mean() < 0.95 and overlap > 0.9
