@@ -107,12 +107,16 @@ def _draw(args: argparse.Namespace) -> int:
                           preview=args.preview, faces=args.faces)
     with progress_bar(args, "mask", unit="face") as progress:
         result = generate_masks(options, progress)
-    print(f"Masks {', '.join(args.masks)}: {result.updated} of {result.faces} faces updated in "
-          f"{result.seconds:.1f} s.")
+    return _report(f"Masks {', '.join(args.masks)}", result, args.preview)
+
+
+def _report(label: str, result, preview: str | None) -> int:
+    """What draw and apply print: faces updated, files left alone, previews written."""
+    print(f"{label}: {result.updated} of {result.faces} faces updated in {result.seconds:.1f} s.")
     if result.skipped:
         print(f"{len(result.skipped)} files without faceswap metadata left alone.")
     if result.previews:
-        print(f"{len(result.previews)} previews in '{args.preview}'.")
+        print(f"{len(result.previews)} previews in '{preview}'.")
     return 0
 
 
@@ -138,13 +142,7 @@ def _apply(args: argparse.Namespace) -> int:
                            only_missing=args.only_missing, preview=args.preview)
     with progress_bar(args, "mask apply", unit="face") as progress:
         result = apply_masks(options, progress)
-    print(f"Mask {result.mask}: {result.updated} of {result.faces} faces updated in "
-          f"{result.seconds:.1f} s.")
-    if result.skipped:
-        print(f"{len(result.skipped)} files without faceswap metadata left alone.")
-    if result.previews:
-        print(f"{len(result.previews)} previews in '{args.preview}'.")
-    return 0
+    return _report(f"Mask {result.mask}", result, args.preview)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -37,13 +37,6 @@ class Model(ModelBase):
         size = self.out_size // 2
         self.input_shape = (size, size, 3)
 
-    def build_model(self, inputs: list[keras.KerasTensor]) -> keras.Model:
-        """One encoder instance applied to both inputs; one decoder per side."""
-        encoder = self.encoder()
-        outputs = [out for side, face in zip("ab", inputs, strict=True)
-                   for out in self.decoder(side)(encoder(face))]
-        return keras.Model(inputs, outputs, name=self.model_name)
-
     def encoder(self) -> keras.Model:
         """Original's encoder: input → 8×8×512 (the dense always reshapes to 4×4)."""
         w = self.width

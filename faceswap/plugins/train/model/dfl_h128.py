@@ -33,13 +33,6 @@ class Model(ModelBase):
         self.input_shape = (128, 128, 3)
         self.encoder_dim = 256 if self.config["lowmem"] else 512
 
-    def build_model(self, inputs: list[keras.KerasTensor]) -> keras.Model:
-        """One encoder instance applied to both inputs; one decoder per side."""
-        encoder = self.encoder()
-        outputs = [out for side, face in zip("ab", inputs, strict=True)
-                   for out in self.decoder(side)(encoder(face))]
-        return keras.Model(inputs, outputs, name=self.model_name)
-
     def encoder(self) -> keras.Model:
         """128×128×3 → 16×16×d (d = 512, or 256 with lowmem)."""
         w, d = self.width, self.encoder_dim

@@ -47,13 +47,6 @@ class Model(ModelBase):
         self.enc_filters = 48 if self.config["features"] == "lowmem" else 64
         self.encoder_dim = _DIMS[self.config["features"]] + 128
 
-    def build_model(self, inputs: list[keras.KerasTensor]) -> keras.Model:
-        """One encoder instance applied to both inputs; one decoder per side."""
-        encoder = self.encoder()
-        outputs = [out for side, face in zip("ab", inputs, strict=True)
-                   for out in self.decoder(side)(encoder(face))]
-        return keras.Model(inputs, outputs, name=self.model_name)
-
     def encoder(self) -> keras.Model:
         """128×128×3 → 4×4×1024."""
         w = self.width

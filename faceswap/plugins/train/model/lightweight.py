@@ -25,13 +25,6 @@ class Model(ModelBase):
         super().__init__(*args, **kwargs)
         self.input_shape = (64, 64, 3)
 
-    def build_model(self, inputs: list[keras.KerasTensor]) -> keras.Model:
-        """One encoder instance applied to both inputs; one decoder per side."""
-        encoder = self.encoder()
-        outputs = [out for side, face in zip("ab", inputs, strict=True)
-                   for out in self.decoder(side)(encoder(face))]
-        return keras.Model(inputs, outputs, name=self.model_name)
-
     def encoder(self) -> keras.Model:
         """64×64×3 → 8×8×256."""
         w = self.width

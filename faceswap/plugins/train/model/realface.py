@@ -52,13 +52,6 @@ class Model(ModelBase):
         self.dense_width, self.upscalers = min(candidates, key=lambda c: abs(c[0] * 16 - size))
         self.dense_filters = (1024 - (self.dense_width - 4) * 64) // 16 * 16
 
-    def build_model(self, inputs: list[keras.KerasTensor]) -> keras.Model:
-        """One encoder instance applied to both inputs; one decoder per side."""
-        encoder = self.encoder()
-        outputs = [out for side, face in zip("ab", inputs, strict=True)
-                   for out in self.decoder(side)(encoder(face))]
-        return keras.Model(inputs, outputs, name=self.model_name)
-
     def encoder(self) -> keras.Model:
         """input → input/16 × input/16 × 8c."""
         w, c = self.width, self.config["complexity_encoder"]

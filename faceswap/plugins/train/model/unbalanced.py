@@ -55,13 +55,6 @@ class Model(ModelBase):
             (cfg["nodes"], cfg["complexity_encoder"], 512,
              cfg["complexity_decoder_a"], cfg["complexity_decoder_b"]))
 
-    def build_model(self, inputs: list[keras.KerasTensor]) -> keras.Model:
-        """One encoder instance applied to both inputs; one decoder per side."""
-        encoder = self.encoder()
-        outputs = [out for side, face in zip("ab", inputs, strict=True)
-                   for out in self.decoder(side)(encoder(face))]
-        return keras.Model(inputs, outputs, name=self.model_name)
-
     def encoder(self) -> keras.Model:
         """input → input/16 × input/16 × 512 (384 with lowmem)."""
         w, c, ds = self.width, self.enc, self.input_shape[0] // 16

@@ -46,13 +46,6 @@ class Model(ModelBase):
         self.low_mem = self.config["lowmem"]
         self.encoder_dim = 512 if self.low_mem else 1024
 
-    def build_model(self, inputs: list[keras.KerasTensor]) -> keras.Model:
-        """One encoder instance applied to both inputs; one decoder per side."""
-        encoder = self.encoder()
-        outputs = [out for side, face in zip("ab", inputs, strict=True)
-                   for out in self.decoder(side)(encoder(face))]
-        return keras.Model(inputs, outputs, name=self.model_name)
-
     def encoder(self) -> keras.Model:
         """128×128×3 → 16×16×512."""
         w = self.width

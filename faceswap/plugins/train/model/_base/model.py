@@ -295,8 +295,18 @@ class ModelBase:
 
     # ------------------------------------------------------------------------ plugin hooks
     def build_model(self, inputs: list[keras.KerasTensor]) -> keras.Model:
-        """Create the model's structure from ``[input_a, input_b]``. Plugins implement this."""
-        raise NotImplementedError
+        """Create the model's structure from ``[input_a, input_b]``.
+
+        The default is the classic layout most plugins share: one encoder instance applied to
+        both inputs, then one decoder per side. Plugins with another layout (IAE's intermediate
+        layers, DFL-SAE's liae) override it.
+        """
+        encoder = self.encoder()
+        outputs: list[keras.KerasTensor] = []
+        for side, face in zip("ab", inputs, strict=True):
+            out = self.decoder(side)(encoder(face))
+            outputs.extend(out if isinstance(out, (list, tuple)) else [out])
+        return keras.Model(inputs, outputs, name=self.model_name)
 
     def encoder(self) -> keras.Model:
         """The encoder network (shared by both sides). Plugins implement this."""
