@@ -428,9 +428,9 @@ def _apply_alignments(path: Path, model: MaskModel, options: ApplyOptions, resul
             f"{len(left)} frames of '{path}' with faces are not in '{frames_path}' (first: "
             f"'{left[0]}'): is it the source the alignments were extracted from? Nothing was "
             "written.")
-    stored = (data.extract or {}).get("masks", [])
-    if model.plugin not in stored:
-        data.extract = {**(data.extract or {}), "masks": [*stored, model.plugin]}
+    from faceswap.lib.mask_tool import record_masks
+
+    record_masks(data, [model.plugin])
     alignments_file.save(data, path, backup=True)
 
 

@@ -153,10 +153,15 @@ def _alignments_file(path: Path, kinds: tuple[str, ...], options: MaskOptions,
             result.previews.append(_write_preview(preview, face.file or "", image, mask))
         tick(done, len(faces))
     if result.updated:
-        stored = (data.extract or {}).get("masks", [])
-        data.extract = {**(data.extract or {}), "masks": [*stored, *(k for k in kinds
-                                                                     if k not in stored)]}
+        record_masks(data, kinds)
         alignments_file.save(data, path, backup=True)
+
+
+def record_masks(data, kinds) -> None:
+    """Add ``kinds`` to the mask kinds the alignments file says its faces carry (no repeats)."""
+    stored = (data.extract or {}).get("masks", [])
+    data.extract = {**(data.extract or {}),
+                    "masks": [*stored, *(kind for kind in kinds if kind not in stored)]}
 
 
 def generate_masks(options: MaskOptions,
