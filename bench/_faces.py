@@ -13,7 +13,7 @@ CLIPS = next((folder for folder in (_DATA / "clips", _DATA)
 
 def extract_pair(work: Path, every_n: int = 8) -> tuple[Path, Path]:
     """Faces of d9 (side A) and d3 (side B), every ``every_n``-th frame, under ``work``."""
-    from faceswap.lib.extract import ExtractOptions, extract
+    from faceswap.stages.extract import ExtractOptions, extract
 
     for side, clip in (("a", "livePortrait_d9.mp4"), ("b", "livePortrait_d3.mp4")):
         extract(ExtractOptions(CLIPS / clip, work / side, every_n=every_n,

@@ -17,7 +17,7 @@ import time
 import cv2
 import numpy as np
 
-from faceswap.lib.training.augment import AugmentConfig, augment_batch
+from faceswap.stages.train.augment import AugmentConfig, augment_batch
 
 
 def _faces(rng: np.random.Generator, count: int, size: int) -> np.ndarray:

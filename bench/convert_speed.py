@@ -74,11 +74,11 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
     sys.path.insert(0, str(REPO))
-    from faceswap.lib.convert import ConvertOptions, convert
-    from faceswap.lib.extract import ExtractOptions, extract
-    from faceswap.lib.inference import openvino_available
     from faceswap.lib.system import cpu_name
     from faceswap.plugins.train.model import create_model
+    from faceswap.stages.convert.inference import openvino_available
+    from faceswap.stages.convert.pipeline import ConvertOptions, convert
+    from faceswap.stages.extract import ExtractOptions, extract
 
     clip = CLIPS / args.clip
     work = Path(tempfile.mkdtemp(prefix="fs_convert_bench_"))

@@ -4,7 +4,7 @@ Our reference face frames the face about 8.7 % larger than upstream's at the sam
 (upstream's mean face fitted onto ours: scale 0.920, shift (0.030, 0.014) unit). This trains two
 identical small Original models on one A/B pair for the same iterations and seed, one cutting
 every face with ``AlignedFace.matrix`` as shipped and one with upstream's crop
-(``faceswap.lib.upstream.geometry.crop_matrix``, patched in for training, convert and
+(``faceswap.tools.upstream.geometry.crop_matrix``, patched in for training, convert and
 evaluate alike), then runs ``faceswap evaluate`` on each: reconstruction SSIM on held-out faces
 (the last 20 % of each clip's frames, never trained on) and identity. One line per variant.
 
@@ -50,7 +50,7 @@ def _split(faces: Path, work: Path, name: str) -> tuple[Path, Path]:
 
 def _patch_upstream() -> None:
     from faceswap.lib.align.aligned_face import AlignedFace
-    from faceswap.lib.upstream.geometry import crop_matrix
+    from faceswap.tools.upstream.geometry import crop_matrix
 
     def matrix(self, size, centering="head", coverage_ratio=1.0, y_offset=0.0):
         return crop_matrix(self.landmarks, size, centering, coverage_ratio)
@@ -61,8 +61,8 @@ def _patch_upstream() -> None:
 def _variant(args: argparse.Namespace) -> None:
     if args.variant == "upstream":
         _patch_upstream()
-    from faceswap.lib.evaluate import EvaluateOptions, evaluate
-    from faceswap.lib.training.trainer import TrainOptions, train
+    from faceswap.stages.evaluate import EvaluateOptions, evaluate
+    from faceswap.stages.train.trainer import TrainOptions, train
 
     work = Path(args.work)
     train_a, held_a = _split(Path(args.faces_a), work, "a")
@@ -106,7 +106,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="faceswap_crop_") as tmp:
         work = Path(args.work or tmp)
         if not args.faces_a:
-            from faceswap.lib.extract import ExtractOptions, extract
+            from faceswap.stages.extract import ExtractOptions, extract
 
             for side, clip in (("a", "livePortrait_d9.mp4"), ("b", "livePortrait_d3.mp4")):
                 extract(ExtractOptions(CLIPS / clip, work / f"faces_{side}", masks=(),

@@ -29,7 +29,7 @@ import numpy as np
 from faceswap.lib.align.aligned_face import AlignedFace
 from faceswap.lib.align.reference import MEAN_FACE
 from faceswap.lib.image import write_face_png
-from faceswap.lib.training.data import BatchFeeder, load_face_folder
+from faceswap.stages.train.data import BatchFeeder, load_face_folder
 
 EXTRACT_SIZE = 256
 

@@ -5,7 +5,7 @@
     python bench/extract_speed.py --compare blazeface [--every-n 2]    # bare detectors vs dlib-hog
 
 Both runs see the same frames, with the models already loaded: the pipeline (threads,
-alignment, pose, masks, PNG + alignments writing) via faceswap.lib.extract.extract, then a
+alignment, pose, masks, PNG + alignments writing) via faceswap.stages.extract.extract, then a
 single-threaded loop that only decodes, detects and places landmarks. Prints one result line:
 pipeline_fps / bare_fps = ratio (above 1: the threads more than pay for the extra work).
 """
@@ -24,9 +24,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from faceswap.lib.alignments import box_iou  # noqa: E402
-from faceswap.lib.extract import ExtractOptions, extract  # noqa: E402
 from faceswap.lib.registry import load_plugin  # noqa: E402
 from faceswap.lib.video import frames  # noqa: E402
+from faceswap.stages.extract import ExtractOptions, extract  # noqa: E402
 
 CLIPS = REPO.parent / "shared" / "face-data" / "clips"
 STILLS = REPO.parent / "shared" / "face-data" / "stills"

@@ -38,8 +38,8 @@ DEFAULT = ("livePortrait_d9.mp4", "livePortrait_d6.mp4")
 
 
 def _track(path: Path, work: Path) -> tuple[list[np.ndarray], list[np.ndarray | None], float]:
-    from faceswap.lib.extract import ExtractOptions, extract
     from faceswap.lib.video import frames as video_frames
+    from faceswap.stages.extract import ExtractOptions, extract
 
     align = work / f"{path.stem}_alignments.json"
     if not align.exists():

@@ -27,7 +27,7 @@ import json, resource, sys, tempfile, time
 import numpy as np
 sys.path.insert(0, {repo!r})
 import keras
-from faceswap.lib.training.trainer import _targets_per_output
+from faceswap.stages.train.trainer import _targets_per_output
 from faceswap.plugins.train.model import create_model
 
 keras.utils.set_random_seed(0)

@@ -34,7 +34,7 @@ from pathlib import Path
 from faceswap.plugins.train.model._base import settings
 if {pack} is not None:
     settings.GRADIENT_PACK_BYTES = {pack}
-from faceswap.lib.training.trainer import TrainOptions, train
+from faceswap.stages.train.trainer import TrainOptions, train
 summary = train(TrainOptions(
     input_a=Path({faces_a!r}), input_b=Path({faces_b!r}), model_dir=Path({model_dir!r}),
     batch_size={batch}, iterations={iterations}, save_interval=10**6, no_logs=True, seed=0,

@@ -37,7 +37,7 @@ def main() -> None:
 
     from faceswap.lib.model.flops import train_flops
     from faceswap.lib.system import cpu_name
-    from faceswap.lib.training.trainer import TrainOptions, load_model, train
+    from faceswap.stages.train.trainer import TrainOptions, load_model, train
 
     work = Path(tempfile.mkdtemp(prefix="fs_bench_"))
     faces_a, faces_b = extract_pair(work)

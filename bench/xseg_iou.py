@@ -42,9 +42,9 @@ def main() -> None:
 
     import keras
 
-    from faceswap.lib import mask_model
-    from faceswap.lib.extract import ExtractOptions, extract
-    from faceswap.lib.training import mask_trainer
+    from faceswap.stages.extract import ExtractOptions, extract
+    from faceswap.tools.mask import model as mask_model
+    from faceswap.tools.mask import train as mask_trainer
 
     with tempfile.TemporaryDirectory(prefix="xseg_iou_") as work:
         folders = {}

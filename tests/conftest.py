@@ -20,7 +20,7 @@ def _float32_policy():
 
 @pytest.fixture(autouse=True, scope="session")
 def _faceswap_cache(tmp_path_factory):
-    """Convert caches OpenVINO conversions (lib/inference.py); tests keep them out of ~/.cache."""
+    """Convert caches OpenVINO conversions (stages/convert/inference.py): not in ~/.cache."""
     patcher = pytest.MonkeyPatch()
     patcher.setenv("FACESWAP_CACHE", str(tmp_path_factory.mktemp("faceswap_cache")))
     yield

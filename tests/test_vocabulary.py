@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from faceswap.lib.align import masks
-from faceswap.lib.blend import BLUR_TYPES, SHARPEN_METHODS
+from faceswap.stages.convert.blend import BLUR_TYPES, SHARPEN_METHODS
 
 PACKAGE = Path(__file__).resolve().parents[1] / "faceswap"
 
@@ -23,8 +23,8 @@ VOCABULARY = {
     "TRAIN_MASK_TYPES": (masks.TRAIN_MASK_TYPES, "lib/align/masks.py"),
     "CONVERT_MASK_TYPES": (masks.CONVERT_MASK_TYPES, "lib/align/masks.py"),
     "MASK_CHANNELS": (masks.MASK_CHANNELS, "lib/align/masks.py"),
-    "BLUR_TYPES": (BLUR_TYPES, "lib/blend.py"),
-    "SHARPEN_METHODS": (SHARPEN_METHODS, "lib/blend.py"),
+    "BLUR_TYPES": (BLUR_TYPES, "stages/convert/blend.py"),
+    "SHARPEN_METHODS": (SHARPEN_METHODS, "stages/convert/blend.py"),
 }
 
 
@@ -71,8 +71,8 @@ def test_the_checker_finds_a_copy():
     # ...and a copy anywhere else is reported (here: pretend blend.py is not BLUR_TYPES' home).
     moved = {"BLUR_TYPES": (BLUR_TYPES, "lib/elsewhere.py")}
     assert redefinitions(moved) == [
-        f"lib/blend.py:{line} spells out BLUR_TYPES; import it from lib/elsewhere.py"
-        for line, names in string_literals((PACKAGE / "lib/blend.py").read_text())
+        f"stages/convert/blend.py:{line} spells out BLUR_TYPES; import it from lib/elsewhere.py"
+        for line, names in string_literals((PACKAGE / "stages/convert/blend.py").read_text())
         if names == frozenset(BLUR_TYPES)
     ] != []
 

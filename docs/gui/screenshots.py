@@ -21,7 +21,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from faceswap.gui import project as project_file
 from faceswap.gui.app import create_app
-from faceswap.lib.demo import demo_images
+from faceswap.tools.demo import demo_images
 
 OUT = Path(__file__).resolve().parent
 TOKEN = "screenshots-token-0123456789"

@@ -1,4 +1,4 @@
-"""`faceswap alignments JOB`: flags -> one faceswap.lib.alignments_jobs function -> summary."""
+"""`faceswap alignments JOB`: flags -> one faceswap.tools.alignments function -> summary."""
 
 from __future__ import annotations
 
@@ -81,8 +81,8 @@ def _names(names: list[str] | None, limit: int) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from faceswap.lib import alignments_jobs as jobs
     from faceswap.lib.atomic import write_json
+    from faceswap.tools import alignments as jobs
 
     report = jobs.check(args.alignments, args.input, args.faces_dir)
     print(f"Alignments: {report.alignments} ({report.frames} frames, {report.faces} faces)")
@@ -111,7 +111,7 @@ def _backup_line(backup: str | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run one job and print its summary. Returns the exit status."""
-    from faceswap.lib import alignments_jobs as jobs
+    from faceswap.tools import alignments as jobs
 
     missing = [_FLAGS[name] for name in _NEEDS[args.job] if not getattr(args, name)]
     if missing:

@@ -37,9 +37,9 @@ def _frame_range(text: str) -> tuple[int, int]:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     from faceswap.lib.align.masks import CONVERT_MASK_TYPES
-    from faceswap.lib.blend import BLUR_TYPES, SHARPEN_METHODS
-    from faceswap.lib.inference import PRECISIONS, RUNTIMES
     from faceswap.lib.registry import list_plugins
+    from faceswap.stages.convert.blend import BLUR_TYPES, SHARPEN_METHODS
+    from faceswap.stages.convert.inference import PRECISIONS, RUNTIMES
 
     parser.add_argument("-i", "--input", required=True, type=Path,
                         help="A video, an image or a folder of images (person A).")
@@ -107,9 +107,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from faceswap.lib.blend import mask_settings
-    from faceswap.lib.convert import ConvertOptions, convert
     from faceswap.lib.errors import FaceswapError
+    from faceswap.stages.convert.blend import mask_settings
+    from faceswap.stages.convert.pipeline import ConvertOptions, convert
 
     if not -10 <= args.face_scale <= 10:
         raise FaceswapError("-S/--face-scale must be between -10 and 10 (%).")

@@ -19,7 +19,7 @@ again with the same -o resumes training where it stopped.
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from faceswap.lib.demo import DEFAULT_ITERATIONS
+    from faceswap.tools.demo import DEFAULT_ITERATIONS
 
     parser.add_argument("-o", "--output-dir", type=Path, default=Path("faceswap_demo"),
                         help="Where to write everything (default ./faceswap_demo).")
@@ -29,7 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from faceswap.lib.demo import run_demo
+    from faceswap.tools.demo import run_demo
 
     start = time.perf_counter()
     latest: list[str] = [""]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from faceswap.cli._progress import add_progress_flag, progress_bar
 
 if TYPE_CHECKING:
-    from faceswap.lib.evaluate import EvaluateReport
+    from faceswap.stages.evaluate import EvaluateReport
 
 HELP = "measure a swap: identity, pose, expression, reconstruction and temporal stability"
 DESCRIPTION = """\
@@ -59,7 +59,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from faceswap.lib.evaluate import EvaluateOptions, evaluate, write_report
+    from faceswap.stages.evaluate import EvaluateOptions, evaluate, write_report
 
     options = EvaluateOptions(
         input=args.input, faces_b=args.faces_b, model_dir=args.model_dir,

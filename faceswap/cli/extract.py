@@ -1,4 +1,4 @@
-"""`faceswap extract`: flags -> faceswap.lib.extract.extract -> printed summary."""
+"""`faceswap extract`: flags -> faceswap.stages.extract.extract -> printed summary."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ Examples:
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the extract flags to ``parser``."""
     from faceswap.lib.align.masks import MASK_TYPES
-    from faceswap.lib.extract import DEFAULT_MASKS
+    from faceswap.lib.faces import DEFAULT_MASKS
     from faceswap.lib.identity import IDENTITY_THRESHOLD
     from faceswap.lib.registry import list_plugins
 
@@ -91,7 +91,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the extraction and print its summary. Returns the exit status."""
-    from faceswap.lib.extract import ExtractOptions, extract
+    from faceswap.stages.extract import ExtractOptions, extract
 
     options = ExtractOptions(
         input=args.input, output_dir=args.output_dir, detector=args.detector,

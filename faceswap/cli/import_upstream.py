@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     src, dst = Path(args.src), Path(args.dst)
     kind = _kind(src)
     if kind == "alignments":
-        from faceswap.lib.upstream.fsa import import_fsa
+        from faceswap.tools.upstream.fsa import import_fsa
 
         target = _alignments_target(src, dst)
         result = import_fsa(src, target)
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
               f"{len(result.alignments.frames)} frames -> {target}")
         notes = result.notes.lines()
     elif kind == "faces":
-        from faceswap.lib.upstream.png import import_faces
+        from faceswap.tools.upstream.png import import_faces
 
         faces = import_faces(src, dst)
         print(f"Converted {len(faces.written)} upstream faces -> {dst}")
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  skipped {name}: {why}")
         notes = faces.notes.lines()
     else:
-        from faceswap.lib.upstream.model import import_model
+        from faceswap.tools.upstream.model import import_model
 
         model = import_model(src, dst)
         print(f"Imported upstream Original: {model.layers} layers, {model.parameters:,} "

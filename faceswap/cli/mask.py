@@ -101,7 +101,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _draw(args: argparse.Namespace) -> int:
-    from faceswap.lib.mask_tool import MaskOptions, generate_masks
+    from faceswap.tools.mask.draw import MaskOptions, generate_masks
 
     options = MaskOptions(input=args.input, masks=args.masks, only_missing=args.only_missing,
                           preview=args.preview, faces=args.faces)
@@ -121,7 +121,7 @@ def _report(label: str, result, preview: str | None) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from faceswap.lib.training.mask_trainer import MaskTrainOptions, train_masks
+    from faceswap.tools.mask.train import MaskTrainOptions, train_masks
 
     options = MaskTrainOptions(
         faces=args.input, model_dir=args.model_dir, mask_dir=args.mask_dir, plugin=args.plugin,
@@ -136,7 +136,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _apply(args: argparse.Namespace) -> int:
-    from faceswap.lib.mask_model import ApplyOptions, apply_masks
+    from faceswap.tools.mask.apply import ApplyOptions, apply_masks
 
     options = ApplyOptions(input=args.input, model_dir=args.model_dir, frames=args.frames,
                            only_missing=args.only_missing, preview=args.preview)

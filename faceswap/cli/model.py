@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from faceswap.cli._options import add_option_flag
-from faceswap.lib import model_tools
+from faceswap.tools import model as model_tools
 
 HELP = "describe a model (parameters, shapes, iterations) or restore it from its backup"
 DESCRIPTION = """\

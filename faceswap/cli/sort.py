@@ -32,7 +32,7 @@ Examples:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     from faceswap.lib.identity import IDENTITY_THRESHOLD
-    from faceswap.lib.sort import SORT_METHODS
+    from faceswap.tools.sort import SORT_METHODS
 
     parser.add_argument("-i", "--input", required=True, type=Path,
                         help="Folder of faces (from `faceswap extract`).")
@@ -58,7 +58,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from faceswap.lib.sort import SortOptions, sort_faces
+    from faceswap.tools.sort import SortOptions, sort_faces
 
     options = SortOptions(input=args.input, method=args.sort_by, group_by=args.group_by,
                           output=args.output, keep=args.keep, references=args.reference,

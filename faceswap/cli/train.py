@@ -79,7 +79,7 @@ def _format_eta(seconds: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from faceswap.lib.training.trainer import TrainOptions, train
+    from faceswap.stages.train.trainer import TrainOptions, train
 
     config = dict(args.option)
     if args.mixed_precision is not None:

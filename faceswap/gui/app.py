@@ -120,7 +120,7 @@ def job_options(project: project_file.Project, kind: str, side: str = "a") -> tu
 def _choices() -> dict[str, Any]:
     from faceswap.lib import registry
     from faceswap.lib.align.masks import CONVERT_MASK_TYPES
-    from faceswap.lib.blend import BLUR_TYPES, SHARPEN_METHODS
+    from faceswap.stages.convert.blend import BLUR_TYPES, SHARPEN_METHODS
 
     return {"masks": list(CONVERT_MASK_TYPES), "colors": registry.list_plugins("color"),
             "blurs": list(BLUR_TYPES), "sharpen": list(SHARPEN_METHODS),
@@ -130,7 +130,7 @@ def _choices() -> dict[str, Any]:
 def model_info(project: project_file.Project) -> dict[str, Any]:
     """The model folder's state (iterations, sessions) and every option with its value."""
     from faceswap.lib import registry
-    from faceswap.plugins.train.model._base.options import TRAIN_OPTIONS
+    from faceswap.plugins.train.model import TRAIN_OPTIONS
 
     model_dir = project.resolve(project.model_dir)
     stored: dict[str, Any] = {}
@@ -164,7 +164,7 @@ def loss_history(project: project_file.Project) -> dict[str, Any]:
     """Loss A and B of every iteration of every session, thinned to HISTORY_POINTS."""
     import numpy as np
 
-    from faceswap.lib.training import logs
+    from faceswap.stages.train import logs
 
     model_dir = project.resolve(project.model_dir)
     logs_dirs = sorted(model_dir.glob("*_logs")) if model_dir.is_dir() else []

@@ -60,8 +60,8 @@ def read_frame(source: Path, index: int) -> tuple[str, np.ndarray]:
 
 def convert_options(settings: dict[str, Any], **paths: Any):
     """``ConvertOptions`` from the convert view's settings (the project's ``convert`` dict)."""
-    from faceswap.lib.blend import mask_settings
-    from faceswap.lib.convert import ConvertOptions
+    from faceswap.stages.convert.blend import mask_settings
+    from faceswap.stages.convert.pipeline import ConvertOptions
 
     blur = mask_settings(str(settings.get("blur", "normalized")),
                          kernel_size=int(settings.get("kernel_size", 3)),
@@ -82,8 +82,8 @@ class ConvertPreview:
         self._converter = None
 
     def _converter_for(self, options):
-        from faceswap.lib.convert import Converter
-        from faceswap.lib.model_tools import find_plugin_name
+        from faceswap.plugins.train.model import find_plugin_name
+        from faceswap.stages.convert.pipeline import Converter
 
         model_dir = Path(options.model_dir)
         name = find_plugin_name(model_dir)
@@ -94,7 +94,7 @@ class ConvertPreview:
             self._key = key
         # Same checks as Converter's, then only the settings change: no model reload.
         from faceswap.lib.align.masks import CONVERT_MASK_TYPES
-        from faceswap.lib.blend import check_sharpening
+        from faceswap.stages.convert.blend import check_sharpening
 
         if options.mask not in CONVERT_MASK_TYPES:
             raise FaceswapError(f"Unknown mask '{options.mask}'; choose one of "

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import cv2
 
-from faceswap.lib.alignments_jobs import RemoveResult, remove_faces
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.image import encode_image, is_image_file, read_image
+from faceswap.tools.alignments import RemoveResult, remove_faces
 
 THUMB_SIZE = 112
 

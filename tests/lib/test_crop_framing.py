@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from faceswap.lib.align import CENTERINGS, MEAN_FACE, AlignedFace
-from faceswap.lib.upstream.geometry import crop_matrix
+from faceswap.tools.upstream.geometry import crop_matrix
 
 
 def _scale(matrix: np.ndarray) -> float:

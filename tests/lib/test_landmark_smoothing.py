@@ -149,8 +149,8 @@ def test_alignments_are_smoothed_in_a_copy_that_says_so():
     ("video", None, {}, True), ("folder", None, {}, False), ("folder", True, {}, True),
     ("video", False, {}, False), ("video", True, {"smoothing": {"filter": "x"}}, False)])
 def test_convert_smooths_video_unless_told_or_done(kind, smooth, extract, changed):
-    from faceswap.lib.convert import smoothed
     from faceswap.lib.sources import Source
+    from faceswap.stages.convert.pipeline import smoothed
 
     noisy = _trajectory(10) + np.random.default_rng(2).normal(0, 1.5, (10, 68, 2))
     data = _alignments(noisy, **extract)

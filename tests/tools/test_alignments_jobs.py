@@ -1,4 +1,4 @@
-"""`faceswap alignments JOB` and faceswap.lib.alignments_jobs on real extracted faces.
+"""`faceswap alignments JOB` and faceswap.tools.alignments on real extracted faces.
 
 Two face sets are extracted once per module from ../shared/face-data: every 20th frame of a
 100-frame slice of livePortrait_d9 (5 frames, one face each) and a folder with a still of two
@@ -18,9 +18,9 @@ import pytest
 from fstest import SHARED, digest
 
 from faceswap.lib import alignments
-from faceswap.lib import alignments_jobs as jobs
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.image import read_face_metadata, read_image
+from faceswap.tools import alignments as jobs
 
 CLIP = SHARED / "face-data" / "clips" / "livePortrait_d9.mp4"
 STILLS = SHARED / "face-data" / "stills"
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(not CLIP.is_file(), reason="../shared/face-data 
 
 
 def _extract(source: Path, root: Path, **kwargs) -> SimpleNamespace:
-    from faceswap.lib.extract import ExtractOptions, extract
+    from faceswap.stages.extract import ExtractOptions, extract
 
     faces, al_path = root / "faces", root / f"{source.stem}_alignments.json"
     extract(ExtractOptions(source, faces, size=64, jobs=2, alignments=al_path, **kwargs))

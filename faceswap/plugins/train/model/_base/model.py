@@ -108,7 +108,7 @@ class ModelBase:
         self._distributed = distributed
         self.model: keras.Model | None = None
         self.strategy: Any = None  # set by build()
-        self._io = IO(self, Path(model_dir), snapshot_interval)
+        self._io = IO(self.name, Path(model_dir), snapshot_interval)
         self._state = State(self._io.model_dir, self.name)
         self._io.saved_iterations = self._state.iterations
         if predict and not self._io.model_exists:
@@ -331,7 +331,7 @@ class ModelBase:
         settings.set_precision(self.config["mixed_precision"])
         with strategy.scope():
             if self._io.model_exists:
-                model = self._io.load()
+                model = self._io.load(self.model_name)
                 self._check_loaded(model)
                 if self._is_mixed(model) != self.config["mixed_precision"] and not self._predict:
                     model = self._rebuild_for_precision(model)
@@ -497,4 +497,4 @@ class ModelBase:
     # ------------------------------------------------------------------------ training helpers
     def save(self) -> float | None:
         """Save model, optimizer and state (see :meth:`IO.save`)."""
-        return self._io.save()
+        return self._io.save(self._require_model(), self._state, self.is_chief)

@@ -91,3 +91,21 @@ class State:
 
     def save(self, path: Path | None = None) -> None:
         atomic.write_json(path or self.path, self.to_dict())
+
+
+def find_plugin_name(model_dir: str | Path) -> str:
+    """The plugin of the model in ``model_dir``, from its single ``*_state.json``."""
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        raise FaceswapError(f"Model folder '{model_dir}' does not exist.")
+    states = sorted(model_dir.glob("*_state.json"))
+    if len(states) != 1:
+        raise FaceswapError(
+            f"Expected one '<model>_state.json' in '{model_dir}', found {len(states)}. "
+            "Point -m at the folder `faceswap train` saved the model in."
+        )
+    try:
+        name = json.loads(states[0].read_text(encoding="utf-8"))["name"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise FaceswapError(f"'{states[0]}' is not a readable faceswap state file.") from err
+    return str(name)

@@ -1,0 +1,1 @@
+"""`faceswap convert`: the frame loop (pipeline), masks (blend), the forward pass (inference)."""

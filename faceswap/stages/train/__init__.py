@@ -1,0 +1,2 @@
+"""`faceswap train`: the loop (trainer), folders -> batches (data), warps (augment), preview,
+logs."""

@@ -1,0 +1,1 @@
+"""Face-set and model-folder commands: alignments jobs, sort, mask, model, upstream import, demo."""
