@@ -27,28 +27,32 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 _API = {
     "extract": "faceswap.stages.extract",
     "ExtractOptions": "faceswap.stages.extract",
-    "ExtractSummary": "faceswap.stages.extract",
+    "ExtractResult": "faceswap.stages.extract",
     "train": "faceswap.stages.train.trainer",
     "TrainOptions": "faceswap.stages.train.trainer",
-    "TrainSummary": "faceswap.stages.train.trainer",
+    "TrainResult": "faceswap.stages.train.trainer",
     "Progress": "faceswap.stages.train.trainer",
     "convert": "faceswap.stages.convert.pipeline",
     "ConvertOptions": "faceswap.stages.convert.pipeline",
-    "ConvertSummary": "faceswap.stages.convert.pipeline",
+    "ConvertResult": "faceswap.stages.convert.pipeline",
     "mask_settings": "faceswap.stages.convert.blend",
     "evaluate": "faceswap.stages.evaluate",
     "EvaluateOptions": "faceswap.stages.evaluate",
-    "EvaluateReport": "faceswap.stages.evaluate",
+    "EvaluateResult": "faceswap.stages.evaluate",
     "FaceswapError": "faceswap.lib.errors",
 }
 __all__ = sorted(_API)
+# The result types' names before every command's result ended in "Result": still importable.
+_RENAMED = {"ExtractSummary": "ExtractResult", "TrainSummary": "TrainResult",
+            "ConvertSummary": "ConvertResult", "EvaluateReport": "EvaluateResult"}
 
 
 def __getattr__(name: str):
-    if name in _API:
+    if name in _API or name in _RENAMED:
         import importlib
 
-        value = getattr(importlib.import_module(_API[name]), name)
+        current = _RENAMED.get(name, name)
+        value = getattr(importlib.import_module(_API[current]), current)
         globals()[name] = value  # later lookups skip this function
         return value
     raise AttributeError(f"module 'faceswap' has no attribute {name!r}")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from faceswap.cli._progress import add_progress_flag, progress_bar
 
 if TYPE_CHECKING:
-    from faceswap.stages.evaluate import EvaluateReport
+    from faceswap.stages.evaluate import EvaluateResult
 
 HELP = "measure a swap: identity, pose, expression, reconstruction and temporal stability"
 DESCRIPTION = """\
@@ -79,7 +79,7 @@ def _fmt(value: float | None, spec: str = ".3f", suffix: str = "") -> str:
     return "n/a" if value is None else f"{value:{spec}}{suffix}"
 
 
-def format_table(report: EvaluateReport) -> str:
+def format_table(report: EvaluateResult) -> str:
     """The report as the text table `faceswap evaluate` prints."""
     r, idt, pose, expr, tmp = (report.reconstruction, report.identity, report.pose,
                                report.expression, report.temporal)

@@ -74,7 +74,7 @@ class ExtractOptions:
 
 
 @dataclass
-class ExtractSummary:
+class ExtractResult:
     """What one extract run did; ``lines()`` is the text the CLI prints."""
 
     input: str
@@ -255,7 +255,7 @@ def _remove_if_empty(folders: list[Path]) -> None:
 
 
 def extract(options: ExtractOptions,
-            progress: Callable[[int, int], None] | None = None) -> ExtractSummary:
+            progress: Callable[[int, int], None] | None = None) -> ExtractResult:
     """Extract every face of ``options.input`` (an image, a folder of images or a video).
 
     Writes ``<frame>_<index>.png`` aligned faces (``size`` px, head-centred, metadata inside) to
@@ -331,7 +331,7 @@ def extract(options: ExtractOptions,
         identity_threshold=options.identity_threshold, source_name=input_path.name,
         alignments_name=alignments_path.name, is_video=source.is_video,
     )
-    summary = ExtractSummary(input=str(input_path), output_dir=str(output_dir),
+    summary = ExtractResult(input=str(input_path), output_dir=str(output_dir),
                              alignments_path=str(alignments_path), frames_total=source.total)
 
     backup_due = previous is not None and not options.skip_existing

@@ -158,7 +158,7 @@ def _face_label(frame: str, face: Face, is_video: bool) -> str:
 # --- check ------------------------------------------------------------------------------------
 
 @dataclass
-class CheckReport:
+class CheckResult:
     """Problems in one alignments file. A list is None when it was not checked (no source or
     no faces folder given)."""
 
@@ -194,7 +194,7 @@ def _source_keys(source_path: Path, every_n: int) -> tuple[list[str], list[str]]
 
 
 def check(alignments_path: str | Path, source: str | Path | None = None,
-          faces_dir: str | Path | None = None) -> CheckReport:
+          faces_dir: str | Path | None = None) -> CheckResult:
     """Report what is wrong with an alignments file.
 
     ``source`` defaults to the path recorded in the file when it still exists (without one the
@@ -204,7 +204,7 @@ def check(alignments_path: str | Path, source: str | Path | None = None,
     path = Path(alignments_path)
     data = alignments_file.load(path)
     is_video = _is_video(data)
-    report = CheckReport(
+    report = CheckResult(
         alignments=str(path), frames=len(data.frames), faces=data.face_count,
         no_faces=[n for n, f in data.frames.items() if not f.faces],
         multi_faces=[n for n, f in data.frames.items() if len(f.faces) > 1],

@@ -32,7 +32,7 @@ BATCH_SIZE = 8
 
 
 @dataclass
-class DemoSummary:
+class DemoResult:
     output_dir: Path
     stage_seconds: dict[str, float] = field(default_factory=dict)
     iterations: int = 0
@@ -80,7 +80,7 @@ def run_demo(
     iterations: int = DEFAULT_ITERATIONS,
     stage: Callable[[str], None] | None = None,
     train_report: Callable | None = None,
-) -> DemoSummary:
+) -> DemoResult:
     """Run the demo into ``output_dir`` and return where everything went."""
     from faceswap.lib.provenance import tag_png
     from faceswap.stages.convert.pipeline import ConvertOptions, convert
@@ -89,7 +89,7 @@ def run_demo(
 
     out = Path(output_dir)
     atomic.check_writable(out)
-    summary = DemoSummary(output_dir=out)
+    summary = DemoResult(output_dir=out)
     say = stage or (lambda text: logger.info("%s", text))
 
     say("1/3 extract: finding and aligning both faces")

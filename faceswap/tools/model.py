@@ -12,7 +12,7 @@ from faceswap.plugins.train.model import find_plugin_name
 
 
 @dataclass
-class ModelSummary:
+class ModelSummaryResult:
     name: str
     iterations: int
     parameters: int
@@ -23,7 +23,7 @@ class ModelSummary:
 
 
 def summarize(model_dir: str | Path, plugin: str | None = None,
-              config: dict[str, Any] | None = None) -> ModelSummary:
+              config: dict[str, Any] | None = None) -> ModelSummaryResult:
     """Build (new) or load (existing) the model in ``model_dir`` and describe it.
 
     Nothing is written: a new model is built in memory only.
@@ -32,7 +32,7 @@ def summarize(model_dir: str | Path, plugin: str | None = None,
 
     instance = create_model(plugin or find_plugin_name(model_dir), model_dir, config)
     keras_model = instance.model
-    return ModelSummary(
+    return ModelSummaryResult(
         name=instance.name,
         iterations=instance.iterations,
         parameters=keras_model.count_params(),

@@ -67,7 +67,7 @@ class ConvertOptions:
 
 
 @dataclass
-class ConvertSummary:
+class ConvertResult:
     frames: int = 0
     frames_written: int = 0
     frames_swapped: int = 0
@@ -264,7 +264,7 @@ def _load_alignments(options: ConvertOptions, workdir: Path) -> tuple[Any, Path]
 
 
 def convert(options: ConvertOptions,
-            progress: Callable[[int, int], None] | None = None) -> ConvertSummary:
+            progress: Callable[[int, int], None] | None = None) -> ConvertResult:
     """Swap the faces of ``options.input`` and write the result; returns what was done."""
     start = time.perf_counter()
     source = open_source(Path(options.input))
@@ -281,7 +281,7 @@ def convert(options: ConvertOptions,
         else None, reference_video=options.reference_video, options=options.writer_options,
         info={"model": converter.model.name, "iterations": converter.model.iterations},
     )
-    summary = ConvertSummary(inference=converter.predictor.label,
+    summary = ConvertResult(inference=converter.predictor.label,
                              inference_difference=converter.predictor.max_difference)
     try:
         _run(converter, source, alignments, writer, summary, progress)
@@ -309,7 +309,7 @@ def _reader(source: Source, out: queue.Queue, stop: threading.Event) -> None:
         out.put(err)
 
 
-def _write_in_order(ordered: queue.Queue, writer, summary: ConvertSummary,
+def _write_in_order(ordered: queue.Queue, writer, summary: ConvertResult,
                     failure: list[BaseException], stop: threading.Event) -> None:
     """The writer thread: frames (or patch futures) arrive in frame order; write them."""
     write_patch = getattr(writer, "write_patch", None)
@@ -335,7 +335,7 @@ def _write_in_order(ordered: queue.Queue, writer, summary: ConvertSummary,
         failure.append(err)
 
 
-def _run(converter: Converter, source: Source, alignments, writer, summary: ConvertSummary,
+def _run(converter: Converter, source: Source, alignments, writer, summary: ConvertResult,
          progress: Callable[[int, int], None] | None) -> None:
     options = converter.options
     jobs = options.jobs or 2

@@ -33,7 +33,7 @@ from faceswap.stages.evaluate.report import (
     FORMAT,
     SCHEMA_VERSION,
     EvaluateOptions,
-    EvaluateReport,
+    EvaluateResult,
     write_report,
 )
 from faceswap.stages.evaluate.run import evaluate
@@ -44,7 +44,7 @@ __all__ = [
     "PSNR_CAP",
     "SCHEMA_VERSION",
     "EvaluateOptions",
-    "EvaluateReport",
+    "EvaluateResult",
     "box_iou",
     "evaluate",
     "expression_distance",

@@ -1,4 +1,4 @@
-"""What `faceswap evaluate` is asked (EvaluateOptions) and what it answers (EvaluateReport)."""
+"""What `faceswap evaluate` is asked (EvaluateOptions) and what it answers (EvaluateResult)."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ class TemporalMetrics:
 
 
 @dataclass
-class EvaluateReport:
+class EvaluateResult:
     """The result of one evaluation; ``to_dict()`` is the JSON document (schema_version 1)."""
 
     inputs: dict[str, str | None]
@@ -172,7 +172,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def write_report(report: EvaluateReport, path: str | Path) -> None:
+def write_report(report: EvaluateResult, path: str | Path) -> None:
     """Write ``report`` as JSON to ``path`` (atomically)."""
     atomic.write_json(path, report.to_dict())
 

@@ -32,7 +32,7 @@ from faceswap.stages.evaluate.metrics import (
 from faceswap.stages.evaluate.reconstruction import reconstruction_metrics
 from faceswap.stages.evaluate.report import (
     EvaluateOptions,
-    EvaluateReport,
+    EvaluateResult,
     ExpressionMetrics,
     FrameCounts,
     IdentityMetrics,
@@ -60,7 +60,7 @@ def model_info(model_dir: Path | None) -> dict[str, Any] | None:
 
 
 def evaluate(options: EvaluateOptions,
-             progress: Callable[[int, int], None] | None = None) -> EvaluateReport:
+             progress: Callable[[int, int], None] | None = None) -> EvaluateResult:
     """Convert (or read ``options.swapped``) and measure the swap; see the module docstring."""
     from faceswap.stages.convert.pipeline import check_alignments
 
@@ -139,7 +139,7 @@ def evaluate(options: EvaluateOptions,
               "swapped": None if options.swapped is None else str(options.swapped),
               "holdout_a": None if options.holdout_a is None else str(options.holdout_a),
               "holdout_b": None if options.holdout_b is None else str(options.holdout_b)}
-    return EvaluateReport(
+    return EvaluateResult(
         inputs=inputs, model=model, frames=counts, identity=identity, pose=pose,
         expression=expression, reconstruction=reconstruction, temporal=temporal,
         versions=versions(), seconds=time.perf_counter() - start,

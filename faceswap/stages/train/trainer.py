@@ -71,7 +71,7 @@ class Progress:
 
 
 @dataclass
-class TrainSummary:
+class TrainResult:
     iterations: int
     session_iterations: int
     loss_a: float | None
@@ -188,7 +188,7 @@ def train(
     options: TrainOptions,
     report: Callable[[Progress], None] | None = None,
     feeder: Iterator | None = None,
-) -> TrainSummary:
+) -> TrainResult:
     """Run one training session. ``feeder`` may be given (tests); otherwise it is built."""
     if options.batch_size < 1 or options.iterations < 0 or options.save_interval < 1:
         raise FaceswapError("batch size, iterations and save interval must be positive.")
@@ -271,7 +271,7 @@ def train(
         from faceswap.plugins.train.model import weights_checksum
 
         checksum = weights_checksum(model.model)
-    return TrainSummary(
+    return TrainResult(
         iterations=model.iterations, session_iterations=done, loss_a=loss_a, loss_b=loss_b,
         examples_per_second=2 * options.batch_size * len(timed) / sum(timed) if timed else 0.0,
         seconds=seconds, stopped_early=stopped, model_path=model.io.model_path,

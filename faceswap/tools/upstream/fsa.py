@@ -213,7 +213,7 @@ def _video_source(frames: dict[str, Any], version: float, path: Path) -> tuple[b
 
 
 @dataclass
-class FsaImport:
+class FsaImportResult:
     """The converted file and what the conversion noted."""
 
     alignments: Alignments
@@ -222,7 +222,7 @@ class FsaImport:
     notes: Notes
 
 
-def convert_fsa(data: dict[str, Any], path: str | Path = "<fsa>") -> FsaImport:
+def convert_fsa(data: dict[str, Any], path: str | Path = "<fsa>") -> FsaImportResult:
     """This project's Alignments for the raw content ``read_fsa`` returned."""
     path = Path(path)
     version = float(data["__meta__"]["version"])
@@ -266,10 +266,10 @@ def convert_fsa(data: dict[str, Any], path: str | Path = "<fsa>") -> FsaImport:
                    "masks": sorted({m for f in out.frames.values() for face in f.faces
                                     for m in face.masks}),
                    "faceswap_version": faceswap.__version__}
-    return FsaImport(alignments=out, version=version, faces=count, notes=notes)
+    return FsaImportResult(alignments=out, version=version, faces=count, notes=notes)
 
 
-def import_fsa(src: str | Path, dst: str | Path, max_bytes: int = MAX_DECOMPRESSED) -> FsaImport:
+def import_fsa(src: str | Path, dst: str | Path, max_bytes: int = MAX_DECOMPRESSED) -> FsaImportResult:
     """Read upstream ``src`` (.fsa) and write this project's alignments JSON to ``dst``."""
     dst = Path(dst)
     if dst.exists():

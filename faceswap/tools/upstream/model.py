@@ -321,7 +321,7 @@ def _pair_layers(ours: list[tuple[str, Any]], theirs: list[UpstreamLayer],
 
 
 @dataclass
-class ModelImport:
+class ModelImportResult:
     """What importing an upstream model did."""
 
     model_dir: Path
@@ -332,7 +332,7 @@ class ModelImport:
     notes: list[str]
 
 
-def import_model(src: str | Path, dst: str | Path) -> ModelImport:
+def import_model(src: str | Path, dst: str | Path) -> ModelImportResult:
     """Convert upstream Original ``src`` (folder or ``.keras``) into model folder ``dst``."""
     dst = Path(dst)
     if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
@@ -374,6 +374,6 @@ def import_model(src: str | Path, dst: str | Path) -> ModelImport:
     notes.append("Loss history, backups, snapshots and TensorBoard logs are not carried over.")
     plugin.save()
     logger.info("Imported %d layers of '%s' into '%s'", loaded, upstream.path, dst)
-    return ModelImport(model_dir=dst, options={k: plugin.config[k] for k in options},
+    return ModelImportResult(model_dir=dst, options={k: plugin.config[k] for k in options},
                        layers=loaded, parameters=int(model.count_params()),
                        iterations=plugin.state.iterations, notes=notes)

@@ -144,7 +144,7 @@ def convert_face_png(data: bytes, header: dict[str, Any], notes: Notes) -> tuple
 
 
 @dataclass
-class FacesImport:
+class FacesImportResult:
     """What importing a folder of upstream faces did."""
 
     written: list[Path] = field(default_factory=list)
@@ -152,7 +152,7 @@ class FacesImport:
     notes: Notes = field(default_factory=Notes)
 
 
-def import_faces(src: str | Path, dst: str | Path) -> FacesImport:
+def import_faces(src: str | Path, dst: str | Path) -> FacesImportResult:
     """Convert every upstream face PNG in folder ``src`` into folder ``dst``.
 
     Files without an upstream header are skipped (listed in the result); a file whose header is
@@ -163,7 +163,7 @@ def import_faces(src: str | Path, dst: str | Path) -> FacesImport:
         raise FaceswapError(f"'{src}' is not a folder of upstream faces.")
     if dst.resolve() == src.resolve():
         raise FaceswapError("The output folder must differ from the upstream face folder.")
-    result = FacesImport()
+    result = FacesImportResult()
     # First pass: validate every header and fix every output name before writing anything;
     # the second converts again rather than holding a whole face set in memory.
     planned: dict[str, Path] = {}

@@ -3,6 +3,10 @@
 One encoder shared by both people (4 strided 5×5 convs, a 1024-wide dense bottleneck, one
 upscale) and one decoder per person (3 pixel-shuffle upscales, a 5×5 sigmoid output). 64 px in,
 64 px out, 82,062,470 parameters (lowmem: 60,565,126).
+
+As the template it shows the minimum a plugin writes: its options, its input shape, ``encoder()``
+and ``decoder(side)``. ``ModelBase.build_model`` joins them (one shared encoder, a decoder per
+side); plugins with another layout (IAE, DFL-SAE's liae) override it.
 """
 
 from __future__ import annotations
@@ -37,14 +41,6 @@ class Model(ModelBase):
         self.low_mem = self.config["lowmem"]
         self.filters = self.width(self.config["base_filters"])
         self.encoder_dim = self.filters * (4 if self.low_mem else 8)
-
-    def build_model(self, inputs: list[keras.KerasTensor]) -> keras.Model:
-        """One encoder instance applied to both inputs; one decoder per side."""
-        input_a, input_b = inputs
-        encoder = self.encoder()
-        outputs = [self.decoder("a")(encoder(input_a)), self.decoder("b")(encoder(input_b))]
-        flat = [t for side in outputs for t in (side if isinstance(side, list) else [side])]
-        return keras.Model(inputs, flat, name=self.model_name)
 
     def encoder(self) -> keras.Model:
         """The shared encoder: 64×64×3 → 8×8×(4·base_filters)."""
