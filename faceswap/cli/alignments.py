@@ -1,13 +1,11 @@
-"""`faceswap alignments JOB`: flags -> one faceswap.tools.alignments function -> summary."""
+"""`faceswap alignments JOB`: flags -> faceswap.tools.alignments.alignments -> printed result."""
 
 from __future__ import annotations
 
 import argparse
 
+from faceswap.cli._options import add_field, options_from
 from faceswap.cli._progress import add_progress_flag, progress_bar
-from faceswap.lib.errors import FaceswapError
-
-JOBS = ("check", "remove-faces", "from-faces", "merge", "draw", "export", "import", "rename")
 
 HELP = "check, clean and repair alignments files and face folders (face-set tools)"
 DESCRIPTION = """\
@@ -35,40 +33,32 @@ Examples:
   faceswap alignments rename -fc faces
 """
 
-# Which flags each job needs; argparse cannot express "required for this choice only".
-_NEEDS = {
-    "check": ("alignments",), "remove-faces": ("alignments", "faces_dir"),
-    "from-faces": ("faces_dir", "alignments"), "merge": ("alignments", "other"),
-    "draw": ("alignments", "output"), "export": ("alignments", "output"),
-    "import": ("input", "alignments"), "rename": ("faces_dir",),
-}
-_FLAGS = {"alignments": "-al FILE", "faces_dir": "-fc FOLDER", "other": "--other FILE",
-          "output": "-o", "input": "-i"}
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the alignments flags to ``parser``."""
-    parser.add_argument("job", choices=JOBS, help="What to do (see above).")
-    parser.add_argument("-al", "--alignments", metavar="FILE",
-                        help="The alignments file (the file written by from-faces and import; "
-                        "rename: optional, its face names follow the files).")
-    parser.add_argument("-fc", "--faces", dest="faces_dir", metavar="FOLDER",
-                        help="The folder of aligned face PNGs extract wrote.")
-    parser.add_argument("-i", "--input", metavar="PATH",
-                        help="check, draw, from-faces: the source video, folder or image "
-                        "(default: the path recorded in the file); import: the exported JSON.")
-    parser.add_argument("-o", "--output", metavar="PATH",
-                        help="check: JSON report file; merge: merged file (default: replace "
-                        "-al); draw: folder for the frames; export: the JSON file.")
-    parser.add_argument("--other", metavar="FILE",
-                        help="merge: the second alignments file, added to -al.")
+    from faceswap.tools.alignments import JOBS
+    from faceswap.tools.alignments import AlignmentsOptions as A
+
+    add_field(parser, A, "job", "job", choices=JOBS, help="What to do (see above).")
+    add_field(parser, A, "alignments", "-al", "--alignments", metavar="FILE",
+              help="The alignments file (the file written by from-faces and import; rename: "
+              "optional, its face names follow the files).")
+    add_field(parser, A, "faces_dir", "-fc", "--faces", metavar="FOLDER",
+              help="The folder of aligned face PNGs extract wrote.")
+    add_field(parser, A, "input", "-i", "--input", metavar="PATH",
+              help="check, draw, from-faces: the source video, folder or image (default: the "
+              "path recorded in the file); import: the exported JSON.")
+    add_field(parser, A, "output", "-o", "--output", metavar="PATH",
+              help="check: JSON report file; merge: merged file (default: replace -al); draw: "
+              "folder for the frames; export: the JSON file.")
+    add_field(parser, A, "other", "--other", metavar="FILE",
+              help="merge: the second alignments file, added to -al.")
     parser.add_argument("-n", "--limit", type=int, default=10, metavar="N",
                         help="check: names listed per problem (default 10; all are in -o).")
-    parser.add_argument("--no-masks", action="store_true",
-                        help="export: leave out the mask PNGs (import draws them again from the "
-                        "landmarks).")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="remove-faces, rename: say what would change, change nothing.")
+    add_field(parser, A, "no_masks", "--no-masks", action="store_true",
+              help="export: leave out the mask PNGs (import draws them again from the "
+              "landmarks).")
+    add_field(parser, A, "dry_run", "--dry-run", action="store_true",
+              help="remove-faces, rename: say what would change, change nothing.")
     add_progress_flag(parser)
 
 
@@ -80,11 +70,9 @@ def _names(names: list[str] | None, limit: int) -> str:
     return f"{len(names)}" + (f": {shown}{more}" if names else "")
 
 
-def _check(args: argparse.Namespace) -> int:
+def _check(report, args: argparse.Namespace) -> None:
     from faceswap.lib.atomic import write_json
-    from faceswap.tools import alignments as jobs
 
-    report = jobs.check(args.alignments, args.input, args.faces_dir)
     print(f"Alignments: {report.alignments} ({report.frames} frames, {report.faces} faces)")
     print(f"Source: {report.source or 'not found (pass -i to compare frames)'}")
     print(f"Faces folder: {report.faces_dir or 'none (pass -fc to look for face files)'}")
@@ -101,7 +89,6 @@ def _check(args: argparse.Namespace) -> int:
     if args.output:
         write_json(args.output, report.to_dict())
         print(f"Report: {args.output}")
-    return 0
 
 
 def _backup_line(backup: str | None) -> None:
@@ -109,76 +96,85 @@ def _backup_line(backup: str | None) -> None:
         print(f"Previous version kept as {backup}")
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run one job and print its summary. Returns the exit status."""
-    from faceswap.tools import alignments as jobs
+def _remove_faces(removed, args: argparse.Namespace) -> None:
+    verb = "Would remove" if removed.dry_run else "Removed"
+    emptied = len(removed.frames_emptied)
+    print(f"{verb} {len(removed.removed)} faces whose PNG is gone; {removed.kept} faces kept"
+          + (f", {emptied} frames left with none." if emptied else "."))
+    for name in removed.removed[:args.limit]:
+        print(f"  {name}")
+    if not removed.removed:
+        print(f"{removed.alignments} is unchanged.")
+    _backup_line(removed.backup)
 
-    missing = [_FLAGS[name] for name in _NEEDS[args.job] if not getattr(args, name)]
-    if missing:
-        raise FaceswapError(f"`faceswap alignments {args.job}` needs {' and '.join(missing)}. "
-                            "See `faceswap alignments --help`.")
-    if args.job == "check":
-        return _check(args)
-    if args.job == "remove-faces":
-        removed = jobs.remove_faces(args.alignments, args.faces_dir, dry_run=args.dry_run)
-        verb = "Would remove" if removed.dry_run else "Removed"
-        emptied = len(removed.frames_emptied)
-        print(f"{verb} {len(removed.removed)} faces whose PNG is gone; {removed.kept} faces kept"
-              + (f", {emptied} frames left with none." if emptied else "."))
-        for name in removed.removed[:args.limit]:
-            print(f"  {name}")
-        if not removed.removed:
-            print(f"{removed.alignments} is unchanged.")
-        _backup_line(removed.backup)
-    elif args.job == "from-faces":
-        built = jobs.alignments_from_faces(args.faces_dir, args.alignments, args.input)
-        print(f"Wrote {built.alignments}: {built.frames} frames, {built.faces} faces of "
-              f"'{built.source}'.")
-        if built.no_metadata:
-            print(f"Skipped {len(built.no_metadata)} images without faceswap metadata.")
-        if built.duplicates:
-            print(f"Skipped {len(built.duplicates)} copies of faces already taken: "
-                  f"{', '.join(built.duplicates[:args.limit])}")
-        _backup_line(built.backup)
-    elif args.job == "merge":
-        merged = jobs.merge(args.alignments, args.other, args.output)
-        print(f"Wrote {merged.alignments}: {merged.frames} frames, {merged.faces} faces "
-              f"({merged.frames_added} frames and {merged.faces_added} faces added from "
-              f"{args.other}, {merged.duplicates} duplicate faces dropped).")
-        for frame, old, new in merged.renumbered:
-            print(f"  {frame}: face {old} of {args.other} is now face {new} (rename its PNG)")
-        _backup_line(merged.backup)
-    elif args.job == "draw":
-        with progress_bar(args, "draw") as progress:
-            drawn = jobs.draw(args.alignments, args.output, args.input, progress)
-        print(f"Wrote {drawn.frames_written} frames with {drawn.faces_drawn} faces drawn to "
-              f"{drawn.output_dir}.")
-        if drawn.not_in_source:
-            print(f"{len(drawn.not_in_source)} frames of the file are not in the source: "
-                  f"{', '.join(drawn.not_in_source[:args.limit])}")
-    elif args.job == "export":
-        exported = jobs.export_json(args.alignments, args.output, masks=not args.no_masks)
-        print(f"Wrote {exported.path}: {exported.frames} frames, {exported.faces} faces.")
-    elif args.job == "import":
-        imported = jobs.import_json(args.input, args.alignments)
-        print(f"Wrote {imported.alignments}: {imported.frames} frames, {imported.faces} faces"
-              + (f" ({imported.masks_rebuilt} with masks drawn from landmarks)."
-                 if imported.masks_rebuilt else "."))
-        _backup_line(imported.backup)
-    elif args.job == "rename":
-        renamed = jobs.rename_faces(args.faces_dir, args.alignments, dry_run=args.dry_run)
-        verb = "Would rename" if renamed.dry_run else "Renamed"
-        print(f"{verb} {len(renamed.renamed)} faces; {renamed.already_named} already had their "
-              "name.")
-        for old, new in renamed.renamed[:args.limit]:
-            print(f"  {old} -> {new}")
-        if renamed.conflicts:
-            print(f"Left {len(renamed.conflicts)} faces as they are (their name is taken): "
-                  f"{', '.join(renamed.conflicts[:args.limit])}")
-        if renamed.no_metadata:
-            print(f"Skipped {len(renamed.no_metadata)} images without faceswap metadata.")
-        if args.alignments:
-            print(f"{'Would update' if renamed.dry_run else 'Updated'} "
-                  f"{renamed.alignments_updated} face names in {args.alignments}.")
-            _backup_line(renamed.backup)
+
+def _from_faces(built, args: argparse.Namespace) -> None:
+    print(f"Wrote {built.alignments}: {built.frames} frames, {built.faces} faces of "
+          f"'{built.source}'.")
+    if built.no_metadata:
+        print(f"Skipped {len(built.no_metadata)} images without faceswap metadata.")
+    if built.duplicates:
+        print(f"Skipped {len(built.duplicates)} copies of faces already taken: "
+              f"{', '.join(built.duplicates[:args.limit])}")
+    _backup_line(built.backup)
+
+
+def _merge(merged, args: argparse.Namespace) -> None:
+    print(f"Wrote {merged.alignments}: {merged.frames} frames, {merged.faces} faces "
+          f"({merged.frames_added} frames and {merged.faces_added} faces added from "
+          f"{args.other}, {merged.duplicates} duplicate faces dropped).")
+    for frame, old, new in merged.renumbered:
+        print(f"  {frame}: face {old} of {args.other} is now face {new} (rename its PNG)")
+    _backup_line(merged.backup)
+
+
+def _draw(drawn, args: argparse.Namespace) -> None:
+    print(f"Wrote {drawn.frames_written} frames with {drawn.faces_drawn} faces drawn to "
+          f"{drawn.output_dir}.")
+    if drawn.not_in_source:
+        print(f"{len(drawn.not_in_source)} frames of the file are not in the source: "
+              f"{', '.join(drawn.not_in_source[:args.limit])}")
+
+
+def _export(exported, args: argparse.Namespace) -> None:
+    print(f"Wrote {exported.path}: {exported.frames} frames, {exported.faces} faces.")
+
+
+def _import(imported, args: argparse.Namespace) -> None:
+    print(f"Wrote {imported.alignments}: {imported.frames} frames, {imported.faces} faces"
+          + (f" ({imported.masks_rebuilt} with masks drawn from landmarks)."
+             if imported.masks_rebuilt else "."))
+    _backup_line(imported.backup)
+
+
+def _rename(renamed, args: argparse.Namespace) -> None:
+    verb = "Would rename" if renamed.dry_run else "Renamed"
+    print(f"{verb} {len(renamed.renamed)} faces; {renamed.already_named} already had their "
+          "name.")
+    for old, new in renamed.renamed[:args.limit]:
+        print(f"  {old} -> {new}")
+    if renamed.conflicts:
+        print(f"Left {len(renamed.conflicts)} faces as they are (their name is taken): "
+              f"{', '.join(renamed.conflicts[:args.limit])}")
+    if renamed.no_metadata:
+        print(f"Skipped {len(renamed.no_metadata)} images without faceswap metadata.")
+    if args.alignments:
+        print(f"{'Would update' if renamed.dry_run else 'Updated'} "
+              f"{renamed.alignments_updated} face names in {args.alignments}.")
+        _backup_line(renamed.backup)
+
+
+_PRINT = {"check": _check, "remove-faces": _remove_faces, "from-faces": _from_faces,
+          "merge": _merge, "draw": _draw, "export": _export, "import": _import,
+          "rename": _rename}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one job and print its result. Returns the exit status."""
+    from faceswap.tools.alignments import AlignmentsOptions, alignments
+
+    # Only draw reports progress; the bar appears at its first report.
+    with progress_bar(args, args.job) as progress:
+        result = alignments(options_from(AlignmentsOptions, args), progress)
+    _PRINT[args.job](result, args)
     return 0

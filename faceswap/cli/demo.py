@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from faceswap.cli._options import add_field, options_from
 from faceswap.cli._progress import add_progress_flag, progress_bar, say
 
 HELP = "run extract → train → convert on two bundled portraits and show the swap"
@@ -19,17 +20,17 @@ again with the same -o resumes training where it stopped.
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from faceswap.tools.demo import DEFAULT_ITERATIONS
+    from faceswap.tools.demo import DemoOptions
 
-    parser.add_argument("-o", "--output-dir", type=Path, default=Path("faceswap_demo"),
-                        help="Where to write everything (default ./faceswap_demo).")
-    parser.add_argument("--iterations", type=int, default=DEFAULT_ITERATIONS,
-                        help=f"Training iterations this run (default {DEFAULT_ITERATIONS}).")
+    add_field(parser, DemoOptions, "output_dir", "-o", "--output-dir", type=Path,
+              help="Where to write everything (default ./%(default)s).")
+    add_field(parser, DemoOptions, "iterations", "--iterations", type=int,
+              help="Training iterations this run (default %(default)s).")
     add_progress_flag(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from faceswap.tools.demo import run_demo
+    from faceswap.tools.demo import DemoOptions, demo
 
     start = time.perf_counter()
     latest: list[str] = [""]
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
                          f"{progress.examples_per_second:.1f} ex/s")
             update(progress.session_iteration, progress.session_iterations)
 
-        summary = run_demo(args.output_dir, args.iterations, stage=say, train_report=report)
+        summary = demo(options_from(DemoOptions, args), report, stage=say)
     stages = ", ".join(f"{k} {v:.0f} s" for k, v in summary.stage_seconds.items())
     print(f"\nDemo finished in {time.perf_counter() - start:.0f} s ({stages})")
     if summary.loss_a is not None:

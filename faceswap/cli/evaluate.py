@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from faceswap.cli._options import add_field, options_from
 from faceswap.cli._progress import add_progress_flag, progress_bar
 
 if TYPE_CHECKING:
@@ -33,39 +34,36 @@ Examples:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-i", "--input", required=True, type=Path,
-                        help="Person A's video, image or folder of images (the source).")
-    parser.add_argument("-B", "--faces-b", required=True, type=Path,
-                        help="Person B: the folder of faces `faceswap extract` wrote, a folder "
-                        "of photos, an image or a video.")
-    parser.add_argument("-m", "--model-dir", type=Path,
-                        help="Folder of the trained model (needed unless --swapped is given; "
-                        "with --swapped it adds reconstruction and the iteration count).")
-    parser.add_argument("-al", "-p", "--alignments", type=Path,
-                        help="Alignments file of the input (default: <input>_alignments.json "
-                        "beside it).")
-    parser.add_argument("--frames", type=int, default=50, metavar="N",
-                        help="Frames to sample evenly from the input (default 50).")
+    from faceswap.stages.evaluate import EvaluateOptions as E
+
+    add_field(parser, E, "input", "-i", "--input", required=True, type=Path,
+              help="Person A's video, image or folder of images (the source).")
+    add_field(parser, E, "faces_b", "-B", "--faces-b", required=True, type=Path,
+              help="Person B: the folder of faces `faceswap extract` wrote, a folder of photos, "
+              "an image or a video.")
+    add_field(parser, E, "model_dir", "-m", "--model-dir", type=Path,
+              help="Folder of the trained model (needed unless --swapped is given; with "
+              "--swapped it adds reconstruction and the iteration count).")
+    add_field(parser, E, "alignments", "-al", "-p", "--alignments", type=Path,
+              help="Alignments file of the input (default: <input>_alignments.json beside it).")
+    add_field(parser, E, "frames", "--frames", type=int, metavar="N",
+              help="Frames to sample evenly from the input (default %(default)s).")
     parser.add_argument("--json", type=Path, metavar="OUT",
                         help="Also write the report (with metric definitions) to this JSON file.")
-    parser.add_argument("--swapped", type=Path, metavar="FILE",
-                        help="Evaluate this already converted output of -i (video or folder of "
-                        "frames) instead of converting.")
-    parser.add_argument("--holdout-a", type=Path, metavar="DIR",
-                        help="Faces of A not used in training, for the A->A reconstruction.")
-    parser.add_argument("--holdout-b", type=Path, metavar="DIR",
-                        help="Faces of B not used in training, for the B->B reconstruction.")
+    add_field(parser, E, "swapped", "--swapped", type=Path, metavar="FILE",
+              help="Evaluate this already converted output of -i (video or folder of frames) "
+              "instead of converting.")
+    add_field(parser, E, "holdout_a", "--holdout-a", type=Path, metavar="DIR",
+              help="Faces of A not used in training, for the A->A reconstruction.")
+    add_field(parser, E, "holdout_b", "--holdout-b", type=Path, metavar="DIR",
+              help="Faces of B not used in training, for the B->B reconstruction.")
     add_progress_flag(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from faceswap.stages.evaluate import EvaluateOptions, evaluate, write_report
 
-    options = EvaluateOptions(
-        input=args.input, faces_b=args.faces_b, model_dir=args.model_dir,
-        alignments=args.alignments, frames=args.frames, swapped=args.swapped,
-        holdout_a=args.holdout_a, holdout_b=args.holdout_b,
-    )
+    options = options_from(EvaluateOptions, args)
     with progress_bar(args, "evaluate") as progress:
         report = evaluate(options, progress)
     print(format_table(report))

@@ -1,9 +1,10 @@
-"""`faceswap extract`: flags -> faceswap.stages.extract.extract -> printed summary."""
+"""`faceswap extract`: flags -> faceswap.stages.extract.extract -> printed result."""
 
 from __future__ import annotations
 
 import argparse
 
+from faceswap.cli._options import add_field, options_from
 from faceswap.cli._progress import add_progress_flag, progress_bar
 
 HELP = "find faces in images or video, align them and write aligned faces + an alignments file"
@@ -41,51 +42,50 @@ Examples:
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the extract flags to ``parser``."""
     from faceswap.lib.align.masks import MASK_TYPES
-    from faceswap.lib.faces import DEFAULT_MASKS
-    from faceswap.lib.identity import IDENTITY_THRESHOLD
     from faceswap.lib.registry import list_plugins
+    from faceswap.stages.extract import ExtractOptions as E
 
-    parser.add_argument("-i", "--input", required=True,
-                        help="An image, a folder of images or a video file.")
-    parser.add_argument("-o", "--output-dir", required=True,
-                        help="Folder for the aligned face PNGs (created if needed).")
-    parser.add_argument("-D", "--detector", default="dlib-hog", choices=list_plugins("detect"),
-                        help="Face detector (default dlib-hog: fast on CPU, frontal faces).")
-    parser.add_argument("-A", "--aligner", default="dlib-68", choices=list_plugins("align"),
-                        help="68-point landmark model (default dlib-68; mesh-68: MediaPipe's face "
-                        "mesh, keeps up with tilted faces).")
-    parser.add_argument("-M", "--masks", nargs="+", default=list(DEFAULT_MASKS),
-                        choices=MASK_TYPES, metavar="MASK",
-                        help=f"Landmark masks to store per face, from {', '.join(MASK_TYPES)} "
-                        f"(default: {' '.join(DEFAULT_MASKS)}).")
-    parser.add_argument("-sz", "--size", type=int, default=256,
-                        help="Side of the aligned face images in pixels (default 256). Use at "
-                        "least the model's input size.")
-    parser.add_argument("-een", "--extract-every-n", type=int, default=1, metavar="N",
-                        help="Take every Nth frame of a video, or every Nth image of a folder "
-                        "(default 1: all). Neighbouring video frames are near duplicates.")
-    parser.add_argument("--min-size", type=int, default=0, metavar="PX",
-                        help="Drop faces whose detected box is smaller than PX pixels on its "
-                        "shorter side (default 0: keep all).")
-    parser.add_argument("-f", "--filter", nargs="+", default=[], metavar="REFERENCE_IMAGE",
-                        help="Keep only faces of the person in these photos (dlib identity "
-                        f"embeddings, distance <= --ref-threshold, default {IDENTITY_THRESHOLD}).")
-    parser.add_argument("--ref-threshold", type=float, default=IDENTITY_THRESHOLD,
-                        help="Largest identity distance still counted as the same person with -f "
-                        "(lower is stricter).")
-    parser.add_argument("--skip-existing", action="store_true",
-                        help="Resume: skip frames the alignments file already has and whose "
-                        "face files exist; add the rest to the same file.")
-    parser.add_argument("-j", "--jobs", type=int, default=None,
-                        help="Worker threads for detection and landmarks (default: CPU cores, "
-                        "at most 8).")
-    parser.add_argument("-al", "--alignments", default=None, metavar="FILE",
-                        help="Alignments file to write (default: "
-                        "<input name>_alignments.json beside the input).")
-    parser.add_argument("--smooth", action="store_true",
-                        help="Video: store the landmarks smoothed over time in the alignments "
-                        "file (convert smooths them anyway unless --no-smooth); the face PNGs "
-                        "keep the detector's own landmarks.")
+    add_field(parser, E, "input", "-i", "--input", required=True,
+              help="An image, a folder of images or a video file.")
+    add_field(parser, E, "output_dir", "-o", "--output-dir", required=True,
+              help="Folder for the aligned face PNGs (created if needed).")
+    add_field(parser, E, "detector", "-D", "--detector", choices=list_plugins("detect"),
+              help="Face detector (default %(default)s: fast on CPU, frontal faces).")
+    add_field(parser, E, "aligner", "-A", "--aligner", choices=list_plugins("align"),
+              help="68-point landmark model (default %(default)s; mesh-68: MediaPipe's face "
+              "mesh, keeps up with tilted faces).")
+    masks = add_field(parser, E, "masks", "-M", "--masks", nargs="+", choices=MASK_TYPES,
+                      metavar="MASK")
+    masks.help = (f"Landmark masks to store per face, from {', '.join(MASK_TYPES)} "
+                  f"(default: {' '.join(masks.default)}).")
+    add_field(parser, E, "size", "-sz", "--size", type=int,
+              help="Side of the aligned face images in pixels (default %(default)s). Use at "
+              "least the model's input size.")
+    add_field(parser, E, "every_n", "-een", "--extract-every-n", type=int, metavar="N",
+              help="Take every Nth frame of a video, or every Nth image of a folder (default "
+              "%(default)s: all). Neighbouring video frames are near duplicates.")
+    add_field(parser, E, "min_size", "--min-size", type=int, metavar="PX",
+              help="Drop faces whose detected box is smaller than PX pixels on its shorter "
+              "side (default %(default)s: keep all).")
+    add_field(parser, E, "references", "-f", "--filter", nargs="+", metavar="REFERENCE_IMAGE",
+              help="Keep only faces of the person in these photos (dlib identity embeddings, "
+              "distance <= --ref-threshold).")
+    add_field(parser, E, "identity_threshold", "--ref-threshold", type=float,
+              help="Largest identity distance still counted as the same person with -f "
+              "(default %(default)s; lower is stricter).")
+    add_field(parser, E, "skip_existing", "--skip-existing", action="store_true",
+              help="Resume: skip frames the alignments file already has and whose face files "
+              "exist; add the rest to the same file.")
+    add_field(parser, E, "jobs", "-j", "--jobs", type=int,
+              help="Worker threads for detection and landmarks (default: CPU cores, at most "
+              "8).")
+    add_field(parser, E, "alignments", "-al", "--alignments", metavar="FILE",
+              help="Alignments file to write (default: <input name>_alignments.json beside "
+              "the input).")
+    add_field(parser, E, "smooth", "--smooth", action="store_true",
+              help="Video: store the landmarks smoothed over time in the alignments file "
+              "(convert smooths them anyway unless --no-smooth); the face PNGs keep the "
+              "detector's own landmarks.")
     add_progress_flag(parser)
 
 
@@ -93,13 +93,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the extraction and print its summary. Returns the exit status."""
     from faceswap.stages.extract import ExtractOptions, extract
 
-    options = ExtractOptions(
-        input=args.input, output_dir=args.output_dir, detector=args.detector,
-        aligner=args.aligner, masks=args.masks, size=args.size, every_n=args.extract_every_n,
-        min_size=args.min_size, references=args.filter,
-        identity_threshold=args.ref_threshold, skip_existing=args.skip_existing,
-        jobs=args.jobs, alignments=args.alignments, smooth=args.smooth,
-    )
+    options = options_from(ExtractOptions, args)
     with progress_bar(args, "extract") as progress:
         summary = extract(options, progress)
     for line in summary.lines():

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from faceswap.lib.errors import FaceswapError
+from faceswap.cli._options import add_field, options_from
 
 HELP = "convert upstream faceswap's .fsa alignments, face PNGs or Original model to this format"
 DESCRIPTION = """\
@@ -25,65 +24,30 @@ Examples:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("src", metavar="SRC", help="Upstream .fsa file, face folder or model.")
-    parser.add_argument("dst", metavar="DST", help="Where the converted files go (new).")
+    from faceswap.tools.upstream.importer import ImportOptions
 
-
-_WHAT = ("Pass upstream faceswap's <name>_alignments.fsa, a folder of its face PNGs, or its "
-         "model folder (or .keras file).")
-
-
-def _kind(src: Path) -> str:
-    if src.is_file():
-        if src.suffix.lower() == ".fsa":
-            return "alignments"
-        if src.suffix.lower() == ".keras":
-            return "model"
-        raise FaceswapError(f"'{src}' is neither an upstream .fsa alignments file nor a .keras "
-                            f"model. {_WHAT}")
-    if not src.is_dir():
-        raise FaceswapError(f"'{src}' does not exist. {_WHAT}")
-    if any(src.glob("*.keras")) or any(src.glob("*_state.json")):
-        return "model"
-    return "faces"
-
-
-def _alignments_target(src: Path, dst: Path) -> Path:
-    if not dst.is_dir():
-        return dst
-    # Upstream names video alignments '<video>_alignments.fsa' and folder ones 'alignments.fsa'.
-    stem = src.stem if src.stem.endswith("_alignments") else f"{src.resolve().parent.name}" \
-        "_alignments"
-    return dst / f"{stem}.json"
+    add_field(parser, ImportOptions, "src", "src", metavar="SRC",
+              help="Upstream .fsa file, face folder or model.")
+    add_field(parser, ImportOptions, "dst", "dst", metavar="DST",
+              help="Where the converted files go (new).")
 
 
 def run(args: argparse.Namespace) -> int:
-    src, dst = Path(args.src), Path(args.dst)
-    kind = _kind(src)
-    if kind == "alignments":
-        from faceswap.tools.upstream.fsa import import_fsa
+    from faceswap.tools.upstream.importer import ImportOptions, import_upstream
 
-        target = _alignments_target(src, dst)
-        result = import_fsa(src, target)
+    imported = import_upstream(options_from(ImportOptions, args))
+    result = imported.result
+    if imported.kind == "alignments":
         print(f"Upstream alignments version {result.version}: {result.faces} faces in "
-              f"{len(result.alignments.frames)} frames -> {target}")
-        notes = result.notes.lines()
-    elif kind == "faces":
-        from faceswap.tools.upstream.png import import_faces
-
-        faces = import_faces(src, dst)
-        print(f"Converted {len(faces.written)} upstream faces -> {dst}")
-        for name, why in sorted(faces.skipped.items()):
+              f"{len(result.alignments.frames)} frames -> {imported.target}")
+    elif imported.kind == "faces":
+        print(f"Converted {len(result.written)} upstream faces -> {imported.target}")
+        for name, why in sorted(result.skipped.items()):
             print(f"  skipped {name}: {why}")
-        notes = faces.notes.lines()
     else:
-        from faceswap.tools.upstream.model import import_model
-
-        model = import_model(src, dst)
-        print(f"Imported upstream Original: {model.layers} layers, {model.parameters:,} "
-              f"parameters, {model.iterations} iterations -> {model.model_dir}")
-        print("Options: " + ", ".join(f"{k}={v}" for k, v in model.options.items()))
-        notes = model.notes
-    for line in notes:
+        print(f"Imported upstream Original: {result.layers} layers, {result.parameters:,} "
+              f"parameters, {result.iterations} iterations -> {result.model_dir}")
+        print("Options: " + ", ".join(f"{k}={v}" for k, v in result.options.items()))
+    for line in imported.notes:
         print(f"Note: {line}")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from faceswap.cli._options import OptionPairs, add_field, options_from
 from faceswap.cli._progress import add_progress_flag, progress_bar
 from faceswap.lib.errors import FaceswapError
 
@@ -50,61 +51,64 @@ def _option(text: str) -> tuple[str, int]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from faceswap.lib.align.masks import FACE_MASK_TYPES, MASK_TYPES
+    from faceswap.lib.align.masks import MASK_TYPES
+    from faceswap.tools.mask.apply import ApplyOptions
+    from faceswap.tools.mask.draw import MaskOptions
+    from faceswap.tools.mask.train import MaskTrainOptions as T
 
+    # One flag may serve several modes; its dest is the field of the same name in each mode's
+    # options (MaskOptions, MaskTrainOptions, ApplyOptions).
     parser.add_argument("mode", nargs="?", default="draw", choices=MODES,
                         help="draw (default): landmark masks; train: fit a mask model to painted "
                         "masks; apply: store a mask model's masks.")
-    parser.add_argument("-i", "--input", required=True, type=Path,
-                        help="A folder of faces from `faceswap extract`, or an alignments file "
-                        "(train: the face folder whose masks you painted).")
+    add_field(parser, MaskOptions, "input", "-i", "--input", required=True, type=Path,
+              help="A folder of faces from `faceswap extract`, or an alignments file (train: "
+              "the face folder whose masks you painted).")
     draw = parser.add_argument_group("draw")
-    draw.add_argument("-M", "--masks", nargs="+", default=list(FACE_MASK_TYPES),
-                      choices=MASK_TYPES, metavar="MASK",
-                      help=f"Masks to draw, from {', '.join(MASK_TYPES)} (default: "
-                      f"{' '.join(FACE_MASK_TYPES)}).")
-    parser.add_argument("--only-missing", action="store_true",
-                        help="Skip faces that already have every mask asked for (draw, apply).")
-    draw.add_argument("-p", "--preview", type=Path, metavar="DIR",
-                      help="Write <face>_mask.png previews of the first mask here (apply: "
-                      "<face>_xseg.png previews of the learned mask).")
-    draw.add_argument("-fc", "--faces", type=Path, metavar="DIR",
-                      help="With an alignments file and -p: the folder of its faces.")
+    masks = add_field(draw, MaskOptions, "masks", "-M", "--masks", nargs="+", choices=MASK_TYPES,
+                      metavar="MASK")
+    masks.help = (f"Masks to draw, from {', '.join(MASK_TYPES)} (default: "
+                  f"{' '.join(masks.default)}).")
+    add_field(parser, MaskOptions, "only_missing", "--only-missing", action="store_true",
+              help="Skip faces that already have every mask asked for (draw, apply).")
+    add_field(draw, MaskOptions, "preview", "-p", "--preview", type=Path, metavar="DIR",
+              help="Write <face>_mask.png previews of the first mask here (apply: "
+              "<face>_xseg.png previews of the learned mask).")
+    add_field(draw, MaskOptions, "faces", "-fc", "--faces", type=Path, metavar="DIR",
+              help="With an alignments file and -p: the folder of its faces.")
     learned = parser.add_argument_group("train and apply")
-    learned.add_argument("-m", "--model-dir", type=Path, metavar="DIR",
+    learned.add_argument("-m", "--model-dir", dest="model_dir", type=Path, metavar="DIR",
                          help="The mask model folder (train: new or to continue).")
-    learned.add_argument("--frames", type=Path, metavar="PATH",
-                         help="apply on an alignments file: its video or frame folder (default: "
-                         "the source recorded in the file).")
-    learned.add_argument("--plugin", default="xseg",
-                         help="train: the mask plugin (default xseg).")
-    learned.add_argument("--mask-dir", type=Path, metavar="DIR",
-                         help="train: the painted masks (default: <faces>/masks).")
-    learned.add_argument("-sz", "--size", type=int,
-                         help="train: a new model's input size in px (default 128; it must "
-                         "divide by 2**depth).")
-    learned.add_argument("-O", "--option", action="append", type=_option, default=[],
-                         metavar="KEY=VALUE",
-                         help="train: a new model's plugin option, e.g. width=16 depth=3.")
-    learned.add_argument("-s", "--steps", type=int, default=2000,
-                         help="train: steps this run (default 2000).")
-    learned.add_argument("-bs", "--batch-size", type=int, default=8,
-                         help="train: faces per step (default 8).")
-    learned.add_argument("-lr", "--learning-rate", type=float, default=5e-4,
-                         help="train: Adam's learning rate (default 5e-4).")
-    learned.add_argument("--occlude", type=float, default=0.5,
-                         help="train: chance that a face gets synthetic occluders (hands, bars, "
-                         "ellipses) cut out of its mask (default 0.5; 0 turns them off).")
-    learned.add_argument("-si", "--save-every", type=int, default=250,
-                         help="train: steps between saves (default 250).")
+    add_field(learned, ApplyOptions, "frames", "--frames", type=Path, metavar="PATH",
+              help="apply on an alignments file: its video or frame folder (default: the "
+              "source recorded in the file).")
+    add_field(learned, T, "plugin", "--plugin",
+              help="train: the mask plugin (default %(default)s).")
+    add_field(learned, T, "mask_dir", "--mask-dir", type=Path, metavar="DIR",
+              help="train: the painted masks (default: <faces>/masks).")
+    add_field(learned, T, "size", "-sz", "--size", type=int,
+              help="train: a new model's input size in px (default 128; it must divide by "
+              "2**depth).")
+    add_field(learned, T, "options", "-O", "--option", action=OptionPairs, type=_option,
+              help="train: a new model's plugin option, e.g. width=16 depth=3.")
+    add_field(learned, T, "steps", "-s", "--steps", type=int,
+              help="train: steps this run (default %(default)s).")
+    add_field(learned, T, "batch_size", "-bs", "--batch-size", type=int,
+              help="train: faces per step (default %(default)s).")
+    add_field(learned, T, "learning_rate", "-lr", "--learning-rate", type=float,
+              help="train: Adam's learning rate (default %(default)s).")
+    add_field(learned, T, "occlude", "--occlude", type=float,
+              help="train: chance that a face gets synthetic occluders (hands, bars, ellipses) "
+              "cut out of its mask (default %(default)s; 0 turns them off).")
+    add_field(learned, T, "save_every", "-si", "--save-every", type=int,
+              help="train: steps between saves (default %(default)s).")
     add_progress_flag(parser)
 
 
 def _draw(args: argparse.Namespace) -> int:
     from faceswap.tools.mask.draw import MaskOptions, generate_masks
 
-    options = MaskOptions(input=args.input, masks=args.masks, only_missing=args.only_missing,
-                          preview=args.preview, faces=args.faces)
+    options = options_from(MaskOptions, args)
     with progress_bar(args, "mask", unit="face") as progress:
         result = generate_masks(options, progress)
     return _report(f"Masks {', '.join(args.masks)}", result, args.preview)
@@ -123,10 +127,7 @@ def _report(label: str, result, preview: str | None) -> int:
 def _train(args: argparse.Namespace) -> int:
     from faceswap.tools.mask.train import MaskTrainOptions, train_masks
 
-    options = MaskTrainOptions(
-        faces=args.input, model_dir=args.model_dir, mask_dir=args.mask_dir, plugin=args.plugin,
-        size=args.size, options=dict(args.option), steps=args.steps, batch_size=args.batch_size,
-        learning_rate=args.learning_rate, occlude=args.occlude, save_every=args.save_every)
+    options = options_from(MaskTrainOptions, args)
     with progress_bar(args, "mask train", unit="step") as progress:
         result = train_masks(options, progress)
     print(f"Trained on {result.faces} painted faces: {result.iterations} iterations, loss "
@@ -138,8 +139,7 @@ def _train(args: argparse.Namespace) -> int:
 def _apply(args: argparse.Namespace) -> int:
     from faceswap.tools.mask.apply import ApplyOptions, apply_masks
 
-    options = ApplyOptions(input=args.input, model_dir=args.model_dir, frames=args.frames,
-                           only_missing=args.only_missing, preview=args.preview)
+    options = options_from(ApplyOptions, args)
     with progress_bar(args, "mask apply", unit="face") as progress:
         result = apply_masks(options, progress)
     return _report(f"Mask {result.mask}", result, args.preview)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from faceswap.cli._options import add_option_flag
-from faceswap.tools import model as model_tools
+from faceswap.cli._options import add_field, add_option_flag, options_from
 
 HELP = "describe a model (parameters, shapes, iterations) or restore it from its backup"
 DESCRIPTION = """\
@@ -21,18 +20,25 @@ Examples:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("summary", "restore"))
-    parser.add_argument("-m", "--model-dir", required=True, help="The model folder.")
-    parser.add_argument("-t", "--trainer", help="Model plugin (default: the one in MODEL_DIR).")
+    from faceswap.tools.model import ACTIONS, ModelOptions
+
+    add_field(parser, ModelOptions, "action", "action", choices=ACTIONS)
+    add_field(parser, ModelOptions, "model_dir", "-m", "--model-dir", required=True,
+              help="The model folder.")
+    add_field(parser, ModelOptions, "trainer", "-t", "--trainer",
+              help="Model plugin (default: the one in MODEL_DIR).")
     add_option_flag(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.action == "restore":
-        for path in model_tools.restore(args.model_dir):
-            print(f"Restored {path}")
+    from faceswap.tools.model import ModelOptions, model
+
+    result = model(options_from(ModelOptions, args))
+    for path in result.restored:
+        print(f"Restored {path}")
+    summary = result.summary
+    if summary is None:
         return 0
-    summary = model_tools.summarize(args.model_dir, args.trainer, dict(args.option))
     state = f"trained for {summary.iterations} iterations" if summary.exists else "new, not saved"
     print(f"Model '{summary.name}' ({state})")
     print(f"Parameters: {summary.parameters:,}")

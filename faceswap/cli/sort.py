@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from faceswap.cli._options import add_field, options_from
 from faceswap.cli._progress import add_progress_flag, progress_bar
 
 HELP = "sort a folder of faces by identity, blur, size, pose or colour (rename or group)"
@@ -31,43 +32,41 @@ Examples:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from faceswap.lib.identity import IDENTITY_THRESHOLD
     from faceswap.tools.sort import SORT_METHODS
+    from faceswap.tools.sort import SortOptions as S
 
-    parser.add_argument("-i", "--input", required=True, type=Path,
-                        help="Folder of faces (from `faceswap extract`).")
-    parser.add_argument("-o", "--output", type=Path,
-                        help="Where the sorted faces go (default: the input folder itself).")
-    parser.add_argument("-s", "--sort-by", default="identity", choices=SORT_METHODS,
-                        help="Order of the faces (default identity).")
-    parser.add_argument("-g", "--group-by", choices=SORT_METHODS,
-                        help="Move the faces into one sub-folder per group of this method.")
-    parser.add_argument("-b", "--bins", type=int, default=5,
-                        help="Groups for blur, size, yaw, pitch, roll and hist (default 5).")
-    parser.add_argument("-k", "--keep", action="store_true",
-                        help="Copy the faces; leave the originals where they are.")
-    parser.add_argument("-r", "--reference", nargs="+", default=[], type=Path,
-                        metavar="IMAGE", help="Photos of the person to sort by (identity).")
-    parser.add_argument("-t", "--threshold", type=float, default=IDENTITY_THRESHOLD,
-                        help="Identity distance still counted as one person (default "
-                        f"{IDENTITY_THRESHOLD}; lower is stricter).")
-    parser.add_argument("-al", "--alignments", type=Path,
-                        help="Alignments file of these faces: its face names follow the moves "
-                        "(the previous version is kept as <name>.bk).")
+    add_field(parser, S, "input", "-i", "--input", required=True, type=Path,
+              help="Folder of faces (from `faceswap extract`).")
+    add_field(parser, S, "output", "-o", "--output", type=Path,
+              help="Where the sorted faces go (default: the input folder itself).")
+    add_field(parser, S, "method", "-s", "--sort-by", choices=SORT_METHODS,
+              help="Order of the faces (default %(default)s).")
+    add_field(parser, S, "group_by", "-g", "--group-by", choices=SORT_METHODS,
+              help="Move the faces into one sub-folder per group of this method.")
+    add_field(parser, S, "bins", "-b", "--bins", type=int,
+              help="Groups for blur, size, yaw, pitch, roll and hist (default %(default)s).")
+    add_field(parser, S, "keep", "-k", "--keep", action="store_true",
+              help="Copy the faces; leave the originals where they are.")
+    add_field(parser, S, "references", "-r", "--reference", nargs="+", type=Path,
+              metavar="IMAGE", help="Photos of the person to sort by (identity).")
+    add_field(parser, S, "threshold", "-t", "--threshold", type=float,
+              help="Identity distance still counted as one person (default %(default)s; lower "
+              "is stricter).")
+    add_field(parser, S, "alignments", "-al", "--alignments", type=Path,
+              help="Alignments file of these faces: its face names follow the moves (the "
+              "previous version is kept as <name>.bk).")
     add_progress_flag(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from faceswap.tools.sort import SortOptions, sort_faces
 
-    options = SortOptions(input=args.input, method=args.sort_by, group_by=args.group_by,
-                          output=args.output, keep=args.keep, references=args.reference,
-                          bins=args.bins, threshold=args.threshold, alignments=args.alignments)
+    options = options_from(SortOptions, args)
     with progress_bar(args, "identity", unit="face") as progress:
         result = sort_faces(options, progress)
     where = args.output or args.input
     verb = "Copied" if args.keep else "Sorted"
-    print(f"{verb} {len(result.files)} faces by {args.sort_by} into '{where}' in "
+    print(f"{verb} {len(result.files)} faces by {args.method} into '{where}' in "
           f"{result.seconds:.1f} s.")
     for group, count in sorted(result.groups.items()):
         print(f"  {group}: {count}")

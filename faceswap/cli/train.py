@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from faceswap.cli._options import add_option_flag
+from faceswap.cli._options import add_field, add_option_flag, options_from
 from faceswap.cli._progress import add_progress_flag, progress_bar
 
 HELP = "train a model on two folders of faces (person A and person B)"
@@ -25,50 +25,54 @@ Example:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-A", "--input-A", dest="input_a", required=True, type=Path,
-                        help="Folder of faces of person A (from `faceswap extract`).")
-    parser.add_argument("-B", "--input-B", dest="input_b", required=True, type=Path,
-                        help="Folder of faces of person B.")
-    parser.add_argument("-m", "--model-dir", required=True, type=Path,
-                        help="Model folder: created if new, resumed if it holds a model.")
-    parser.add_argument("-t", "--trainer", default="original",
-                        help="Model plugin (default: original).")
-    parser.add_argument("-b", "-bs", "--batch-size", type=int, default=16,
-                        help="Faces per side per iteration (default 16).")
-    parser.add_argument("-i", "-it", "--iterations", type=int, default=1_000_000,
-                        help="Iterations to run in this session (default 1,000,000).")
-    parser.add_argument("-s", "--save-interval", type=int, default=250,
-                        help="Save every N iterations (default 250).")
-    parser.add_argument("-I", "-ss", "--snapshot-interval", type=int, default=25_000,
-                        help="Copy the model folder every N iterations; 0 = never (25,000).")
-    parser.add_argument("-w", "--write-image", action="store_true",
-                        help="Write training_preview.png at every save.")
-    parser.add_argument("--preview-dir", type=Path,
-                        help="Folder for the preview image (default: the model folder).")
-    parser.add_argument("-n", "--no-logs", action="store_true",
-                        help="Do not write TensorBoard logs.")
+    from faceswap.stages.train.trainer import TrainOptions as T
+
+    add_field(parser, T, "input_a", "-A", "--input-A", required=True, type=Path,
+              help="Folder of faces of person A (from `faceswap extract`).")
+    add_field(parser, T, "input_b", "-B", "--input-B", required=True, type=Path,
+              help="Folder of faces of person B.")
+    add_field(parser, T, "model_dir", "-m", "--model-dir", required=True, type=Path,
+              help="Model folder: created if new, resumed if it holds a model.")
+    add_field(parser, T, "trainer", "-t", "--trainer",
+              help="Model plugin (default: %(default)s).")
+    add_field(parser, T, "batch_size", "-b", "-bs", "--batch-size", type=int,
+              help="Faces per side per iteration (default %(default)s).")
+    add_field(parser, T, "iterations", "-i", "-it", "--iterations", type=int,
+              help="Iterations to run in this session (default %(default)s).")
+    add_field(parser, T, "save_interval", "-s", "--save-interval", type=int,
+              help="Save every N iterations (default %(default)s).")
+    add_field(parser, T, "snapshot_interval", "-I", "-ss", "--snapshot-interval", type=int,
+              help="Copy the model folder every N iterations; 0 = never (%(default)s).")
+    add_field(parser, T, "write_preview", "-w", "--write-image", action="store_true",
+              help="Write training_preview.png at every save.")
+    add_field(parser, T, "preview_dir", "--preview-dir", type=Path,
+              help="Folder for the preview image (default: the model folder).")
+    add_field(parser, T, "no_logs", "-n", "--no-logs", action="store_true",
+              help="Do not write TensorBoard logs.")
     parser.add_argument("--mixed-precision", action=argparse.BooleanOptionalAction, default=None,
                         help="Train in mixed float16 (GPUs); switchable on resume.")
-    parser.add_argument("-d", "--distributed", action="store_true",
-                        help="Train on every visible GPU (tf.distribute.MirroredStrategy), or, "
-                        "with TF_CONFIG set, as one worker of a multi-machine cluster "
-                        "(MultiWorkerMirroredStrategy; -bs is per worker).")
-    parser.add_argument("-P", "--no-flip", action="store_true", help="No random flips.")
-    parser.add_argument("-W", "--no-warp", action="store_true", help="No random warping.")
-    parser.add_argument("-c", "--no-augment-color", action="store_true",
-                        help="No colour augmentation.")
-    parser.add_argument("-a", "--warmup", type=int, default=0,
-                        help="Ramp the learning rate up over the first N iterations.")
-    parser.add_argument("-l", "--load-weights", type=Path,
-                        help="A .keras file of the same model: start a NEW model from the "
-                        "weights of its load_layers sub-models (the encoder; encoder_df or "
-                        "encoder_liae for dfl-sae), matched by layer name.")
-    parser.add_argument("-f", "--freeze-weights", action="store_true",
-                        help="Freeze the plugin's freeze_layers sub-models (the encoder by "
-                        "default) and train the rest.")
-    parser.add_argument("--seed", type=int, help="Seed for reproducible runs.")
-    parser.add_argument("-j", "--workers", type=int, default=2,
-                        help="Threads preparing batches (default 2).")
+    add_field(parser, T, "distributed", "-d", "--distributed", action="store_true",
+              help="Train on every visible GPU (tf.distribute.MirroredStrategy), or, with "
+              "TF_CONFIG set, as one worker of a multi-machine cluster "
+              "(MultiWorkerMirroredStrategy; -bs is per worker).")
+    add_field(parser, T, "no_flip", "-P", "--no-flip", action="store_true",
+              help="No random flips.")
+    add_field(parser, T, "no_warp", "-W", "--no-warp", action="store_true",
+              help="No random warping.")
+    add_field(parser, T, "no_augment_color", "-c", "--no-augment-color", action="store_true",
+              help="No colour augmentation.")
+    add_field(parser, T, "warmup", "-a", "--warmup", type=int,
+              help="Ramp the learning rate up over the first N iterations.")
+    add_field(parser, T, "load_weights", "-l", "--load-weights", type=Path,
+              help="A .keras file of the same model: start a NEW model from the weights of its "
+              "load_layers sub-models (the encoder; encoder_df or encoder_liae for dfl-sae), "
+              "matched by layer name.")
+    add_field(parser, T, "freeze_weights", "-f", "--freeze-weights", action="store_true",
+              help="Freeze the plugin's freeze_layers sub-models (the encoder by default) and "
+              "train the rest.")
+    add_field(parser, T, "seed", "--seed", type=int, help="Seed for reproducible runs.")
+    add_field(parser, T, "workers", "-j", "--workers", type=int,
+              help="Threads preparing batches (default %(default)s).")
     add_progress_flag(parser)
     add_option_flag(parser)
 
@@ -81,19 +85,10 @@ def _format_eta(seconds: float) -> str:
 def run(args: argparse.Namespace) -> int:
     from faceswap.stages.train.trainer import TrainOptions, train
 
-    config = dict(args.option)
+    config = dict(args.config)
     if args.mixed_precision is not None:
         config["mixed_precision"] = args.mixed_precision
-    options = TrainOptions(
-        input_a=args.input_a, input_b=args.input_b, model_dir=args.model_dir,
-        trainer=args.trainer, batch_size=args.batch_size, iterations=args.iterations,
-        save_interval=args.save_interval, snapshot_interval=args.snapshot_interval,
-        write_preview=args.write_image, preview_dir=args.preview_dir, no_logs=args.no_logs,
-        distributed=args.distributed, no_flip=args.no_flip, no_warp=args.no_warp,
-        no_augment_color=args.no_augment_color, warmup=args.warmup, seed=args.seed,
-        load_weights=args.load_weights, freeze_weights=args.freeze_weights,
-        workers=args.workers, config=config,
-    )
+    options = options_from(TrainOptions, args, config=config)
     if sys.stdout.isatty() and not args.no_progress:
         latest: list[str] = [""]
         with progress_bar(args, "train", unit="it", postfix=lambda: latest[0]) as update:

@@ -32,6 +32,14 @@ BATCH_SIZE = 8
 
 
 @dataclass
+class DemoOptions:
+    """What `faceswap demo` takes (the CLI flag in brackets)."""
+
+    output_dir: Path = Path("faceswap_demo")  # -o: where everything goes (a rerun resumes)
+    iterations: int = DEFAULT_ITERATIONS  # --iterations: training iterations this run
+
+
+@dataclass
 class DemoResult:
     output_dir: Path
     stage_seconds: dict[str, float] = field(default_factory=dict)
@@ -75,13 +83,14 @@ def before_after(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     return canvas
 
 
-def run_demo(
-    output_dir: str | Path,
-    iterations: int = DEFAULT_ITERATIONS,
-    stage: Callable[[str], None] | None = None,
-    train_report: Callable | None = None,
-) -> DemoResult:
-    """Run the demo into ``output_dir`` and return where everything went."""
+def demo(options: DemoOptions, progress: Callable | None = None,
+         stage: Callable[[str], None] | None = None) -> DemoResult:
+    """Run the demo into ``options.output_dir`` and return where everything went.
+
+    ``progress`` gets the training's reports (faceswap.train's); ``stage`` a line as each of
+    the three stages starts (default: logged).
+    """
+    output_dir, iterations = options.output_dir, options.iterations
     from faceswap.lib.provenance import tag_png
     from faceswap.stages.convert.pipeline import ConvertOptions, convert
     from faceswap.stages.extract import ExtractOptions, extract
@@ -114,7 +123,7 @@ def run_demo(
             snapshot_interval=0, write_preview=True, preview_dir=out, seed=0,
             config=dict(DEMO_MODEL),
         ),
-        report=train_report,
+        report=progress,
     )
     summary.iterations, summary.loss_a, summary.loss_b = (
         result.iterations, result.loss_a, result.loss_b)

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from faceswap.lib import atomic
 from faceswap.lib.errors import FaceswapError
 from faceswap.plugins.train.model import find_plugin_name
+
+ACTIONS = ("summary", "restore")
+
+
+@dataclass
+class ModelOptions:
+    """What `faceswap model` takes (the CLI flag in brackets)."""
+
+    action: str  # summary or restore
+    model_dir: str | Path  # -m
+    trainer: str | None = None  # -t: the plugin (default: the one the folder holds)
+    config: dict[str, Any] = field(default_factory=dict)  # -O: options of a new model (summary)
 
 
 @dataclass
@@ -60,3 +73,23 @@ def restore(model_dir: str | Path) -> list[Path]:
         atomic.copy_file(backup, target)
         restored.append(target)
     return restored
+
+
+@dataclass
+class ModelResult:
+    """What `faceswap model` did: a summary, or the files restored."""
+
+    action: str
+    summary: ModelSummaryResult | None = None
+    restored: list[Path] = field(default_factory=list)
+
+
+def model(options: ModelOptions, progress: Callable[[int, int], None] | None = None
+          ) -> ModelResult:
+    """Describe the model in ``options.model_dir`` or restore its backup (``options.action``)."""
+    if options.action == "restore":
+        return ModelResult("restore", restored=restore(options.model_dir))
+    if options.action != "summary":
+        raise FaceswapError(f"Unknown action '{options.action}'; choose {' or '.join(ACTIONS)}.")
+    return ModelResult("summary", summary=summarize(options.model_dir, options.trainer,
+                                                    options.config))

@@ -355,14 +355,16 @@ def convert_mask(
     return np.minimum(mask, box).astype(np.float32)
 
 
-def mask_settings(type: str = "normalized", **options: float) -> MaskSettings:
-    """MaskSettings from user-given KEY=VALUE options, refusing keys it does not have."""
+def mask_settings(type: str | None = None, **options: float) -> MaskSettings:
+    """MaskSettings from user-given KEY=VALUE options, refusing keys it does not have.
+
+    ``type`` is the blur (None: MaskSettings' default)."""
     known = {f.name for f in dataclasses.fields(MaskSettings)} - {"type"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise MaskError(f"Unknown --mask-option {', '.join(unknown)}; known: "
                         f"{', '.join(sorted(known))}.")
-    return MaskSettings(type=type, **options)
+    return MaskSettings(**({} if type is None else {"type": type}), **options)
 
 
 SHARPEN_METHODS = ("none", "box", "gaussian", "unsharp")

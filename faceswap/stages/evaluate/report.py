@@ -14,6 +14,7 @@ import numpy as np
 import faceswap
 from faceswap.lib import atomic
 from faceswap.stages.evaluate.metrics import PSNR_CAP, TEMPORAL_SIZE
+from faceswap.stages.extract import ExtractOptions
 
 SCHEMA_VERSION = 1
 FORMAT = "faceswap-evaluation"
@@ -72,8 +73,8 @@ class EvaluateOptions:
     holdout_a: Path | None = None
     holdout_b: Path | None = None
     reference_faces: int = REFERENCE_FACES
-    detector: str = "dlib-hog"
-    aligner: str = "dlib-68"
+    detector: str = ExtractOptions.detector
+    aligner: str = ExtractOptions.aligner
     convert_options: dict[str, Any] = field(default_factory=dict)  # extra ConvertOptions fields
 
 

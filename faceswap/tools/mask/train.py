@@ -43,7 +43,7 @@ DEFAULT_SIZE = 128
 class MaskTrainOptions:
     """What `faceswap mask train` takes (the CLI flag in brackets)."""
 
-    faces: str | Path  # face folder (-i)
+    input: str | Path  # the face folder whose masks were painted (-i)
     model_dir: str | Path  # mask model folder, new or to continue (-m)
     mask_dir: str | Path | None = None  # painted masks (--mask-dir; default <faces>/masks)
     plugin: str = "xseg"  # --plugin
@@ -309,7 +309,7 @@ def train_masks(options: MaskTrainOptions,
     if not 0.0 <= options.occlude <= 1.0:
         raise FaceswapError(f"--occlude is a chance from 0 to 1, got {options.occlude}.")
     model = _open_model(options)  # checks the folder before the faces are read
-    faces, masks, priors, _ = load_labelled(options.faces, options.mask_dir, model.size)
+    faces, masks, priors, _ = load_labelled(options.input, options.mask_dir, model.size)
     result = MaskTrainResult(faces=len(faces), model_file=model.files[0])
     done = 0
     recent: list[float] = []

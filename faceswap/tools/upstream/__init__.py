@@ -6,5 +6,5 @@
 - ``geometry``: upstream's alignment geometry, to place landmarks in its face crops;
 - ``faces``: one upstream face record -> our Face (shared by fsa and png).
 
-``faceswap import-upstream SRC DST`` (faceswap/cli/import_upstream.py) picks one by SRC.
+``importer``: ``faceswap import-upstream SRC DST`` picks one of them by what SRC is.
 """

@@ -269,7 +269,8 @@ def convert_fsa(data: dict[str, Any], path: str | Path = "<fsa>") -> FsaImportRe
     return FsaImportResult(alignments=out, version=version, faces=count, notes=notes)
 
 
-def import_fsa(src: str | Path, dst: str | Path, max_bytes: int = MAX_DECOMPRESSED) -> FsaImportResult:
+def import_fsa(src: str | Path, dst: str | Path,
+               max_bytes: int = MAX_DECOMPRESSED) -> FsaImportResult:
     """Read upstream ``src`` (.fsa) and write this project's alignments JSON to ``dst``."""
     dst = Path(dst)
     if dst.exists():
