@@ -16,10 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from faceswap.gui.options import convert_settings
 from faceswap.lib import alignments as alignments_file
 from faceswap.lib import registry
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.image import encode_image
+from faceswap.stages.convert.blend import check_sharpening, mask_settings
+from faceswap.stages.convert.pipeline import Converter, ConvertOptions
 
 
 @dataclass
@@ -58,19 +61,11 @@ def read_frame(source: Path, index: int) -> tuple[str, np.ndarray]:
     raise FaceswapError(f"'{source}' has no frame {index}.")
 
 
-def convert_options(settings: dict[str, Any], **paths: Any):
+def convert_options(settings: dict[str, Any], **paths: Any) -> ConvertOptions:
     """``ConvertOptions`` from the convert view's settings (the project's ``convert`` dict)."""
-    from faceswap.stages.convert.blend import mask_settings
-    from faceswap.stages.convert.pipeline import ConvertOptions
-
-    blur = mask_settings(str(settings.get("blur", "normalized")),
-                         kernel_size=int(settings.get("kernel_size", 3)),
-                         erosion=float(settings.get("erosion", 0.0)))
-    return ConvertOptions(
-        mask=str(settings.get("mask", "extended")), mask_settings=blur,
-        color=str(settings.get("color", "avg-color")),
-        sharpen=str(settings.get("sharpen", "none")),
-        sharpen_amount=float(settings.get("sharpen_amount", 150.0)), **paths)
+    values = convert_settings(settings)
+    values["mask_settings"] = mask_settings(**values["mask_settings"])
+    return ConvertOptions(**values, **paths)
 
 
 class ConvertPreview:
@@ -83,7 +78,6 @@ class ConvertPreview:
 
     def _converter_for(self, options):
         from faceswap.plugins.train.model import find_plugin_name
-        from faceswap.stages.convert.pipeline import Converter
 
         model_dir = Path(options.model_dir)
         name = find_plugin_name(model_dir)
@@ -94,7 +88,6 @@ class ConvertPreview:
             self._key = key
         # Same checks as Converter's, then only the settings change: no model reload.
         from faceswap.lib.align.masks import CONVERT_MASK_TYPES
-        from faceswap.stages.convert.blend import check_sharpening
 
         if options.mask not in CONVERT_MASK_TYPES:
             raise FaceswapError(f"Unknown mask '{options.mask}'; choose one of "

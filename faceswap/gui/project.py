@@ -9,29 +9,63 @@ hand edit is reported instead of silently ignored.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from faceswap.lib import atomic
 from faceswap.lib.errors import FaceswapError
+from faceswap.stages.convert.blend import MaskSettings
+from faceswap.stages.convert.pipeline import ConvertOptions
+from faceswap.stages.extract import ExtractOptions
+from faceswap.stages.train.trainer import TrainOptions
 
 FILE_NAME = "faceswap_project.json"
 FORMAT = "faceswap-gui-project"
 VERSION = 1
+# A first GUI session should end while someone watches; TrainOptions' default is for a CLI run
+# left alone for days.
+FIRST_ITERATIONS = 10_000
 
 
-def _train_defaults() -> dict[str, Any]:
-    return {"batch_size": 16, "iterations": 10_000, "save_interval": 250, "config": {}}
+def library_default(options: type, name: str) -> Any:
+    """The default of field ``name`` of the dataclass ``options``: each default is written
+    once, in the library, so the GUI cannot drift from what the CLI does."""
+    found = next(f for f in fields(options) if f.name == name)
+    return found.default_factory() if found.default is MISSING else found.default
 
 
 def _extract_defaults() -> dict[str, Any]:
-    return {"size": 256, "every_n": 1}
+    return {name: library_default(ExtractOptions, name) for name in ("size", "every_n")}
+
+
+def _train_defaults() -> dict[str, Any]:
+    return {"batch_size": library_default(TrainOptions, "batch_size"),
+            "iterations": FIRST_ITERATIONS,
+            "save_interval": library_default(TrainOptions, "save_interval"),
+            "config": library_default(TrainOptions, "config")}
 
 
 def _convert_defaults() -> dict[str, Any]:
-    return {"mask": "extended", "color": "avg-color", "blur": "normalized", "kernel_size": 3,
-            "erosion": 0.0, "sharpen": "none", "sharpen_amount": 150.0, "output": ""}
+    return {"mask": library_default(ConvertOptions, "mask"),
+            "color": library_default(ConvertOptions, "color"),
+            "blur": library_default(MaskSettings, "type"),
+            "kernel_size": library_default(MaskSettings, "kernel_size"),
+            "erosion": library_default(MaskSettings, "erosion"),
+            "sharpen": library_default(ConvertOptions, "sharpen"),
+            "sharpen_amount": library_default(ConvertOptions, "sharpen_amount"),
+            "output": ""}  # "": converted/<source name> in the project (options.job_options)
+
+
+_DEFAULTS: dict[str, Callable[[], dict[str, Any]]] = {
+    "extract": _extract_defaults, "train": _train_defaults, "convert": _convert_defaults}
+
+
+def with_defaults(section: str, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` of the settings ``section`` (extract, train, convert), missing keys filled
+    with their defaults."""
+    return {**_DEFAULTS[section](), **values}
 
 
 @dataclass
@@ -46,7 +80,7 @@ class Project:
     alignments_a: str = ""  # "": what extract wrote (set by the extract job), else the default
     alignments_b: str = ""
     model_dir: str = "model"
-    trainer: str = "original"
+    trainer: str = library_default(TrainOptions, "trainer")
     extract: dict[str, Any] = field(default_factory=_extract_defaults)
     train: dict[str, Any] = field(default_factory=_train_defaults)
     convert: dict[str, Any] = field(default_factory=_convert_defaults)
@@ -75,6 +109,10 @@ class Project:
 
     def faces(self, side: str) -> Path:
         return self.resolve(getattr(self, f"faces_{_side(side)}"))
+
+    def train_preview(self) -> Path:
+        """Where a train job (``write_preview``) saves its preview image."""
+        return self.resolve(self.model_dir) / "training_preview.png"
 
     def alignments(self, side: str) -> Path | None:
         """The alignments file of ``side``: the one extract wrote, else the library default."""

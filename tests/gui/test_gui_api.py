@@ -244,7 +244,7 @@ def test_other_hosts_need_the_token(tmp_path, capsys):
 def test_job_options_are_what_the_library_takes(tmp_path):
     """Each job's options build the library's own options dataclass (as the worker does)."""
     import faceswap
-    from faceswap.gui.app import job_options
+    from faceswap.gui.options import job_options
     from faceswap.gui.worker import _options
 
     project = project_file.load(tmp_path)
