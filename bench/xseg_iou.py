@@ -4,7 +4,7 @@ Faces of four shared clips (d9, d10, d6, d3) are extracted; every other face tra
 are held out (other frames of the same footage: what a user does who paints some faces of a
 video and applies the mask to the others), and a fifth clip (d11, a person never trained on)
 is held out as well. Each face gets one or two synthetic occluders (hands, bars, ellipses,
-skin-coloured or not; ``mask_trainer.paste_occluders``); the true visible face is the extended
+skin-coloured or not; ``tools.mask.train.paste_occluders``); the true visible face is the extended
 landmark mask with the occluders cut out. An xseg network is trained on the labelled training
 faces (with the trainer's own augmentation, synthetic occluders included) and judged on the
 held-out ones: mean IoU of its mask and of the extended landmark mask against the truth.

@@ -31,3 +31,17 @@ def _faceswap_cache(tmp_path_factory):
 def caplog_info(caplog):
     caplog.set_level(logging.INFO)
     return caplog
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test that skips for want of ../shared while ../shared is there has a wrong path (a
+    test moved to another folder): fail it instead of hiding it."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and "shared" in str(report.longrepr):
+        from fstest import SHARED
+
+        if SHARED.is_dir():
+            report.outcome = "failed"
+            report.longrepr = f"skipped although {SHARED} exists: {report.longrepr}"

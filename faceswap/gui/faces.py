@@ -1,6 +1,6 @@
 """The faces view's file work: list a face folder, make thumbnails, delete faces.
 
-Deleting goes through ``alignments_jobs.remove_faces``, the function behind `faceswap
+Deleting goes through ``tools.alignments.remove_faces``, the function behind `faceswap
 alignments remove-faces`: the selected PNGs are first moved into a hidden folder inside the
 face folder (which face scans skip), the alignments file is updated, and only then are the PNGs
 removed for good. If the alignments update refuses, the PNGs are moved back and nothing has

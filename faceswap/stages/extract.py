@@ -217,6 +217,15 @@ def smoothed_with_masks(data: alignments_file.Alignments, masks: Sequence[str],
     return out
 
 
+def _check_options(options: ExtractOptions) -> None:
+    if options.size < 64 or options.size > 4096:
+        raise FaceswapError(f"Face size {options.size} is out of range; choose 64-4096 (-sz).")
+    unknown = [m for m in options.masks if m not in MASK_TYPES]
+    if unknown:
+        raise FaceswapError(f"Unknown mask {', '.join(unknown)}; choose from "
+                            f"{', '.join(MASK_TYPES)}.")
+
+
 def _check_resumable(
     previous: alignments_file.Alignments, path: Path, input_path: Path, size: int
 ) -> None:
@@ -234,6 +243,31 @@ def _check_resumable(
             f"'{path}' was extracted at -sz {old_size}, this run asks for {size}. Resume with "
             f"-sz {old_size}, or run without --skip-existing to start again."
         )
+
+
+def _alignments_path(alignments: str | Path | None, input_path: Path, output_dir: Path) -> Path:
+    if alignments is not None:
+        return Path(alignments)
+    path = alignments_file.default_path(input_path)
+    if not os.access(path.parent, os.W_OK):
+        fallback = output_dir / path.name
+        logger.warning("Cannot write beside the input ('%s'); writing the alignments file "
+                       "to '%s' instead.", path.parent, fallback)
+        path = fallback
+    return Path(path)
+
+
+def _extract_info(options: ExtractOptions, identity_filter: bool,
+                  scene_cuts: list[str]) -> dict[str, Any]:
+    return {
+        "detector": options.detector, "aligner": options.aligner, "size": options.size,
+        "centering": CENTERING, "coverage": COVERAGE, "masks": list(options.masks),
+        "mask_size": MASK_SIZE, "mask_centering": MASK_CENTERING, "every_n": options.every_n,
+        "min_size": options.min_size, "identity_filter": identity_filter,
+        "faceswap_version": faceswap.__version__,
+        # Frames that start a new shot, in frame order: landmark smoothing never crosses them.
+        "scene_cuts": scene_cuts,
+    }
 
 
 def _new_folders(path: Path) -> list[Path]:
@@ -254,6 +288,188 @@ def _remove_if_empty(folders: list[Path]) -> None:
             return
 
 
+class Extractor:
+    """One extract run: what its frame loop shares (alignments, counts, saves, write futures).
+
+    Everything that can refuse the run (source, folders, plugins, an alignments file to resume)
+    is checked on construction, before a frame is read; ``run`` then processes the frames.
+    """
+
+    def __init__(self, options: ExtractOptions,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+        self.options, self.progress = options, progress
+        self.input_path, self.output_dir = Path(options.input), Path(options.output_dir)
+        self.jobs = max(1, options.jobs or min(8, os.cpu_count() or 1))
+        self.source = open_source(self.input_path, options.every_n)
+        if options.smooth and not self.source.is_video:
+            logger.warning("--smooth applies to video only: the landmarks of images are stored "
+                           "as found.")
+        self.created = _new_folders(self.output_dir.absolute())
+        atomic.check_writable(self.output_dir)
+        self.alignments_path = _alignments_path(options.alignments, self.input_path,
+                                                self.output_dir)
+        atomic.check_writable(self.alignments_path.parent)
+        detector, aligner, previous, refs = self._load()
+        resumed = previous is not None and options.skip_existing
+        self.data = self._resumed(previous) if resumed else alignments_file.Alignments()
+        self.data.source = self.source.info
+        self.data.extract = _extract_info(
+            options, bool(refs), list(self.data.extract.get("scene_cuts", [])) if resumed else [])
+        self.settings = _Settings(
+            detector=detector, aligner=aligner, masks=tuple(options.masks), size=options.size,
+            min_size=options.min_size, references=refs,
+            identity_threshold=options.identity_threshold, source_name=self.input_path.name,
+            alignments_name=self.alignments_path.name, is_video=self.source.is_video,
+        )
+        self.summary = ExtractResult(
+            input=str(self.input_path), output_dir=str(self.output_dir),
+            alignments_path=str(self.alignments_path), frames_total=self.source.total)
+        # Backed up only once something replaces it: a failed run leaves the old file alone.
+        self.backup_due = previous is not None and not options.skip_existing
+        self.cut_threshold = SmoothSettings().cut_threshold
+        self.last_thumb: np.ndarray | None = None
+        self.pending: deque[Future[_FrameResult]] = deque()
+        self.writes: deque[Future[None]] = deque()
+        self.last_save = time.monotonic()
+        self.done = 0
+
+    def _load(self) -> tuple[Any, Any, alignments_file.Alignments | None,
+                             tuple[np.ndarray, ...]]:
+        try:
+            detector = load_plugin("detect", self.options.detector)
+            aligner = load_plugin("align", self.options.aligner)
+            # Always read an existing file first: a foreign or corrupt one stops the run untouched.
+            path = self.alignments_path
+            previous = alignments_file.load(path) if path.exists() else None
+            refs = tuple(reference_embeddings(self.options.references, detector, aligner))
+        except BaseException:
+            _remove_if_empty(self.created)
+            raise
+        return detector, aligner, previous, refs
+
+    def _resumed(self, previous: alignments_file.Alignments) -> alignments_file.Alignments:
+        try:  # a refused resume leaves no new folder behind
+            _check_resumable(previous, self.alignments_path, self.input_path, self.options.size)
+        except FaceswapError:
+            _remove_if_empty(self.created)
+            raise
+        if previous.extract.get("smoothing"):
+            _remove_if_empty(self.created)
+            raise FaceswapError(
+                f"'{self.alignments_path}' holds landmarks smoothed over time (--smooth), so new "
+                "frames cannot be added to it. Run without --skip-existing to extract again.")
+        return previous
+
+    def save(self) -> None:
+        """Write the alignments file (atomically), backing up the one it replaces once."""
+        alignments_file.save(self.data, self.alignments_path, backup=self.backup_due)
+        if self.backup_due:
+            logger.info("Replaced '%s' (previous version kept as '%s'). Use --skip-existing "
+                        "to add to it instead.", self.alignments_path,
+                        alignments_file.backup_path(self.alignments_path).name)
+            self.backup_due = False
+
+    def done_already(self, key: str) -> bool:
+        """Whether frame ``key`` is in the alignments file with all its faces on disk."""
+        frame = self.data.frames.get(key)
+        return frame is not None and all(
+            face.file and (self.output_dir / face.file).is_file() for face in frame.faces
+        )
+
+    def tick(self) -> None:
+        """Count one more frame done (processed, unreadable or skipped) and report it."""
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.source.total)
+
+    def consume(self, result: _FrameResult, writer: ThreadPoolExecutor) -> None:
+        """Take one processed frame, in frame order: count it, queue its faces, maybe save."""
+        self.tick()
+        if is_cut(self.last_thumb, result.thumb, self.cut_threshold):
+            self.data.extract["scene_cuts"].append(result.key)
+        self.last_thumb = result.thumb
+        summary = self.summary
+        if result.error:
+            summary.unreadable.append(result.key)
+            logger.warning("Skipped unreadable '%s': %s", result.key, result.error)
+            return
+        summary.frames_processed += 1
+        summary.faces_found += result.found
+        summary.faces_too_small += result.too_small
+        summary.faces_other_identity += result.other_identity
+        if not result.faces:
+            summary.frames_without_face += 1
+        for item in result.faces:
+            self.writes.append(writer.submit(write_face_png, self.output_dir / item.face.file,
+                                             item.image, item.metadata))
+        summary.faces_written += len(result.faces)
+        self.data.frames[result.key] = alignments_file.Frame(result.dims,
+                                                             [f.face for f in result.faces])
+        # Re-raise write errors (disk full) promptly, and wait when the writer falls behind so
+        # queued face images cannot pile up in memory.
+        while self.writes and (self.writes[0].done() or len(self.writes) > 8 * self.jobs):
+            self.writes.popleft().result()
+        if time.monotonic() - self.last_save > self.options.save_interval:
+            self.save()
+            self.last_save = time.monotonic()
+
+    def _feed(self, pool: ThreadPoolExecutor, writer: ThreadPoolExecutor) -> None:
+        for item in self.source.items():
+            if self.options.skip_existing and self.done_already(item.key):
+                self.summary.frames_skipped += 1
+                self.last_thumb = None  # a cut next to a skipped frame cannot be seen
+                self.tick()
+                continue
+            self.pending.append(pool.submit(_process, item.key, item.stem, item.load,
+                                            self.settings))
+            while len(self.pending) > 2 * self.jobs:  # bounded: memory stays flat on long videos
+                self.consume(self.pending.popleft().result(), writer)
+        while self.pending:
+            self.consume(self.pending.popleft().result(), writer)
+
+    def run(self) -> ExtractResult:
+        """Process every frame and save the alignments file; returns the counts (no time yet).
+
+        When not a single frame could be read, raises FaceswapError and removes the folders
+        this run created.
+        """
+        # Our workers already use every core; OpenCV's own thread pool on top (cv2.dnn, resize)
+        # would only oversubscribe them.
+        cv2_threads = cv2.getNumThreads()
+        if self.jobs > 1:
+            cv2.setNumThreads(1)
+        summary = self.summary
+        with ThreadPoolExecutor(self.jobs, thread_name_prefix="extract") as pool, \
+                ThreadPoolExecutor(1, thread_name_prefix="write") as writer:
+            try:
+                self._feed(pool, writer)
+                if self.options.smooth and self.source.is_video:
+                    self.data = smoothed_with_masks(self.data, self.settings.masks,
+                                                    self.source.fps)
+                    summary.smoothed = True
+                    summary.scene_cuts = len(self.data.extract["scene_cuts"])
+            finally:
+                cv2.setNumThreads(cv2_threads)
+                for future in self.pending:
+                    future.cancel()
+                for future in self.writes:
+                    future.result()
+                # Saved on errors and Ctrl-C too, so --skip-existing resumes from here; but a
+                # run that could not read a single frame has nothing worth a file.
+                if summary.frames_processed or summary.frames_skipped:
+                    self.save()
+        if not summary.frames_processed and not summary.frames_skipped and summary.unreadable:
+            _remove_if_empty(self.created)
+            raise FaceswapError(
+                f"Could not read any frame of '{self.input_path}' ({len(summary.unreadable)} "
+                f"unreadable: {', '.join(summary.unreadable[:3])}"
+                f"{', ...' if len(summary.unreadable) > 3 else ''}). Nothing was written. Check "
+                "that the files are images or video faceswap can decode (png, jpg, bmp, tif, "
+                "webp; any FFmpeg video)."
+            )
+        return summary
+
+
 def extract(options: ExtractOptions,
             progress: Callable[[int, int], None] | None = None) -> ExtractResult:
     """Extract every face of ``options.input`` (an image, a folder of images or a video).
@@ -266,171 +482,7 @@ def extract(options: ExtractOptions,
     a single frame could be read, raises FaceswapError and leaves no file or folder behind.
     """
     start_time = time.perf_counter()
-    input_path = Path(options.input)
-    output_dir = Path(options.output_dir)
-    masks, size = tuple(options.masks), options.size
-    if size < 64 or size > 4096:
-        raise FaceswapError(f"Face size {size} is out of range; choose 64-4096 (-sz).")
-    unknown = [m for m in masks if m not in MASK_TYPES]
-    if unknown:
-        raise FaceswapError(f"Unknown mask {', '.join(unknown)}; choose from "
-                            f"{', '.join(MASK_TYPES)}.")
-    jobs = max(1, options.jobs or min(8, os.cpu_count() or 1))
-
-    source = open_source(input_path, options.every_n)
-    if options.smooth and not source.is_video:
-        logger.warning("--smooth applies to video only: the landmarks of images are stored as "
-                       "found.")
-    created = _new_folders(output_dir.absolute())
-    atomic.check_writable(output_dir)
-    alignments_path = options.alignments
-    if alignments_path is None:
-        alignments_path = alignments_file.default_path(input_path)
-        if not os.access(alignments_path.parent, os.W_OK):
-            fallback = output_dir / alignments_path.name
-            logger.warning("Cannot write beside the input ('%s'); writing the alignments file "
-                           "to '%s' instead.", alignments_path.parent, fallback)
-            alignments_path = fallback
-    alignments_path = Path(alignments_path)
-    atomic.check_writable(alignments_path.parent)
-
-    try:
-        plugin_detector = load_plugin("detect", options.detector)
-        plugin_aligner = load_plugin("align", options.aligner)
-        # Always read an existing file first: a foreign or corrupt one stops the run untouched.
-        previous = alignments_file.load(alignments_path) if alignments_path.exists() else None
-        refs = tuple(reference_embeddings(options.references, plugin_detector, plugin_aligner))
-    except BaseException:
-        _remove_if_empty(created)
-        raise
-    if previous is not None and options.skip_existing:
-        _check_resumable(previous, alignments_path, input_path, size)
-        if previous.extract.get("smoothing"):
-            _remove_if_empty(created)
-            raise FaceswapError(
-                f"'{alignments_path}' holds landmarks smoothed over time (--smooth), so new "
-                "frames cannot be added to it. Run without --skip-existing to extract again.")
-        data = previous
-    else:
-        data = alignments_file.Alignments()
-    data.source = source.info
-    data.extract = {
-        "detector": options.detector, "aligner": options.aligner, "size": size,
-        "centering": CENTERING, "coverage": COVERAGE, "masks": list(masks),
-        "mask_size": MASK_SIZE, "mask_centering": MASK_CENTERING, "every_n": options.every_n,
-        "min_size": options.min_size, "identity_filter": bool(refs),
-        "faceswap_version": faceswap.__version__,
-        # Frames that start a new shot, in frame order: landmark smoothing never crosses them.
-        "scene_cuts": list(data.extract.get("scene_cuts", [])) if data is previous else [],
-    }
-    cut_threshold = SmoothSettings().cut_threshold
-    last_thumb: np.ndarray | None = None
-    settings = _Settings(
-        detector=plugin_detector, aligner=plugin_aligner, masks=masks, size=size,
-        min_size=options.min_size, references=refs,
-        identity_threshold=options.identity_threshold, source_name=input_path.name,
-        alignments_name=alignments_path.name, is_video=source.is_video,
-    )
-    summary = ExtractResult(input=str(input_path), output_dir=str(output_dir),
-                             alignments_path=str(alignments_path), frames_total=source.total)
-
-    backup_due = previous is not None and not options.skip_existing
-
-    def save() -> None:
-        nonlocal backup_due
-        # Backed up only once something replaces it: a failed run leaves the old file alone.
-        alignments_file.save(data, alignments_path, backup=backup_due)
-        if backup_due:
-            logger.info("Replaced '%s' (previous version kept as '%s'). Use --skip-existing "
-                        "to add to it instead.", alignments_path,
-                        alignments_file.backup_path(alignments_path).name)
-            backup_due = False
-
-    def done_already(key: str) -> bool:
-        frame = data.frames.get(key)
-        return frame is not None and all(
-            face.file and (output_dir / face.file).is_file() for face in frame.faces
-        )
-
-    pending: deque[Future[_FrameResult]] = deque()
-    writes: deque[Future[None]] = deque()
-    last_save = time.monotonic()
-    done = 0
-
-    def tick() -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done, source.total)
-
-    def consume(result: _FrameResult) -> None:
-        nonlocal last_save, last_thumb
-        tick()
-        if is_cut(last_thumb, result.thumb, cut_threshold):
-            data.extract["scene_cuts"].append(result.key)
-        last_thumb = result.thumb
-        if result.error:
-            summary.unreadable.append(result.key)
-            logger.warning("Skipped unreadable '%s': %s", result.key, result.error)
-            return
-        summary.frames_processed += 1
-        summary.faces_found += result.found
-        summary.faces_too_small += result.too_small
-        summary.faces_other_identity += result.other_identity
-        if not result.faces:
-            summary.frames_without_face += 1
-        for item in result.faces:
-            writes.append(writer.submit(write_face_png, output_dir / item.face.file, item.image,
-                                        item.metadata))
-        summary.faces_written += len(result.faces)
-        data.frames[result.key] = alignments_file.Frame(result.dims, [f.face for f in result.faces])
-        # Re-raise write errors (disk full) promptly, and wait when the writer falls behind so
-        # queued face images cannot pile up in memory.
-        while writes and (writes[0].done() or len(writes) > 8 * jobs):
-            writes.popleft().result()
-        if time.monotonic() - last_save > options.save_interval:
-            save()
-            last_save = time.monotonic()
-
-    # Our workers already use every core; OpenCV's own thread pool on top (cv2.dnn, resize)
-    # would only oversubscribe them.
-    cv2_threads = cv2.getNumThreads()
-    if jobs > 1:
-        cv2.setNumThreads(1)
-    with ThreadPoolExecutor(jobs, thread_name_prefix="extract") as pool, \
-            ThreadPoolExecutor(1, thread_name_prefix="write") as writer:
-        try:
-            for item in source.items():
-                if options.skip_existing and done_already(item.key):
-                    summary.frames_skipped += 1
-                    last_thumb = None  # a cut next to a skipped frame cannot be seen
-                    tick()
-                    continue
-                pending.append(pool.submit(_process, item.key, item.stem, item.load, settings))
-                while len(pending) > 2 * jobs:  # bounded: memory stays flat on long videos
-                    consume(pending.popleft().result())
-            while pending:
-                consume(pending.popleft().result())
-            if options.smooth and source.is_video:
-                data = smoothed_with_masks(data, masks, source.fps)
-                summary.smoothed, summary.scene_cuts = True, len(data.extract["scene_cuts"])
-        finally:
-            cv2.setNumThreads(cv2_threads)
-            for future in pending:
-                future.cancel()
-            for future in writes:
-                future.result()
-            # Saved on errors and Ctrl-C too, so --skip-existing resumes from here; but a run
-            # that could not read a single frame has nothing worth a file.
-            if summary.frames_processed or summary.frames_skipped:
-                save()
-    if not summary.frames_processed and not summary.frames_skipped and summary.unreadable:
-        _remove_if_empty(created)
-        raise FaceswapError(
-            f"Could not read any frame of '{input_path}' ({len(summary.unreadable)} unreadable: "
-            f"{', '.join(summary.unreadable[:3])}{', ...' if len(summary.unreadable) > 3 else ''}"
-            "). Nothing was written. Check that the files are images or video faceswap can "
-            "decode (png, jpg, bmp, tif, webp; any FFmpeg video)."
-        )
+    _check_options(options)
+    summary = Extractor(options, progress).run()
     summary.seconds = time.perf_counter() - start_time
     return summary

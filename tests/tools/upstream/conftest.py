@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pytest
+from fstest import SHARED
 
-STILL = Path(__file__).resolve().parents[2].parent / "shared" / "face-data" / "stills" / \
-    "faceRecognition_two_people.jpg"
+STILL = SHARED / "face-data" / "stills" / "faceRecognition_two_people.jpg"
 
 
 @dataclass
