@@ -1,4 +1,4 @@
-"""Fixtures for the extract tests: real faces from ../shared/face-data (skip only if absent)."""
+"""Fixtures for the tests on real faces (extract, alignment): ../shared/face-data."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Where the shared real face data lives, for the extract tests (never copied into the repo)."""
+"""Where the shared real face data lives, for the tests that need real faces (never copied)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]  # tests/stages/extract/ -> the repository
+REPO = Path(__file__).resolve().parents[1]  # tests/ -> the repository
 SHARED = REPO.parent / "shared"
 FACE_DATA = SHARED / "face-data"
 STILLS = FACE_DATA / "stills"
