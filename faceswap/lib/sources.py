@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,12 @@ class SourceFrame:
 @dataclass
 class Source:
     """A readable input. ``keys`` lists every frame's key in order (None: a video that does not
-    say how many frames it has); ``total`` counts the frames ``frames()`` yields."""
+    say how many frames it has); ``total`` counts the frames ``frames()`` yields.
+
+    ``rate`` is a video's exact frame rate (None for images, or a video that does not say), so
+    the convert writer can time its frames without opening the input again; ``fps`` is its
+    float view, defaulting to ``float(rate)``, for the JSON files and filters that take a number.
+    """
 
     path: Path
     kind: str  # one of KINDS
@@ -47,8 +53,13 @@ class Source:
     total: int
     every_n: int = 1
     fps: float | None = None
+    rate: Fraction | None = None
     info: dict[str, Any] = field(default_factory=dict)  # what the alignments file records
     _items: Callable[[], Iterator[SourceFrame]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.fps is None and self.rate:
+            self.fps = float(self.rate)
 
     @property
     def is_video(self) -> bool:
@@ -114,7 +125,7 @@ def open_source(path: str | Path, every_n: int = 1) -> Source:
 
     keys = [frame_name(path, i) for i in range(info.frame_count)] if info.frame_count else None
     total = -(-info.frame_count // every_n) if info.frame_count else 0
-    return Source(path, "video", keys, total, every_n, fps=info.fps, info={
+    return Source(path, "video", keys, total, every_n, fps=info.fps, rate=info.rate, info={
         "path": absolute, "kind": "video", "frame_count": info.frame_count, "fps": info.fps,
         "width": info.width, "height": info.height, "rotation": info.rotation,
         "codec": info.codec}, _items=video_items)

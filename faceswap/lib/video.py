@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -24,11 +25,13 @@ VIDEO_EXTENSIONS = (".avi", ".flv", ".m4v", ".mkv", ".mov", ".mp4", ".mpeg", ".m
 class VideoInfo:
     path: Path
     frame_count: int  # from the container; 0 when it does not say
-    fps: float
+    fps: float  # float(rate), 0.0 when unknown: what JSON files record
     width: int  # after rotation
     height: int
     rotation: int  # degrees counter-clockwise applied to make frames upright
     codec: str
+    # Exact (29.97 is 30000/1001): a float rate makes output timestamps drift on long videos.
+    rate: Fraction | None = None
 
 
 def is_video_file(path: str | Path) -> bool:
@@ -84,7 +87,7 @@ def _upright(image: np.ndarray, rotation: int) -> np.ndarray:
 
 
 def video_info(path: str | Path) -> VideoInfo:
-    """Size, frame count, frame rate and rotation of the first video stream."""
+    """Size, frame count, exact frame rate and rotation of the first video stream."""
     path = Path(path)
     container = _open(path)
     try:
@@ -101,9 +104,13 @@ def video_info(path: str | Path) -> VideoInfo:
             raise FaceswapError(f"'{path}' could not be decoded: {err}.") from None
         if rotation in (90, 270):
             width, height = height, width
-        fps = float(stream.average_rate) if stream.average_rate else 0.0
-        return VideoInfo(path=path, frame_count=int(stream.frames or 0), fps=fps, width=width,
-                         height=height, rotation=rotation, codec=stream.codec_context.name)
+        # FFmpeg leaves average_rate unset for some streams (raw elementary streams, say); its
+        # guess from the codec's timing is then the best there is.
+        exact = stream.average_rate or stream.guessed_rate
+        rate = Fraction(exact) if exact else None
+        return VideoInfo(path=path, frame_count=int(stream.frames or 0),
+                         fps=float(rate) if rate else 0.0, width=width, height=height,
+                         rotation=rotation, codec=stream.codec_context.name, rate=rate)
     finally:
         container.close()
 

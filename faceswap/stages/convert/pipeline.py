@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from faceswap.lib.align.masks import CONVERT_MASK_TYPES, LEARNED_MASK_TYPES
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.faces import check_stored, mask_in_face
 from faceswap.lib.sources import Source, open_source
+from faceswap.lib.video import is_video_file, video_info
 from faceswap.stages.convert.blend import MaskSettings, check_sharpening, convert_mask, sharpen
 from faceswap.stages.convert.inference import cached_predictor, check_inference, make_predictor
 
@@ -252,6 +254,28 @@ def smoothed(alignments: alignments_file.Alignments, source: Source,
     return smooth_alignments(alignments, SmoothSettings(fps=fps))
 
 
+def output_rate(source: Source, reference_video: Path | None) -> Fraction | None:
+    """The exact frame rate to write at: the input's, else the reference video's (None: the
+    writer's default).
+
+    Read here, once, so writers never reopen a video for it; a float would drift over a long
+    video (29.97 is 30000/1001).
+    """
+    if source.rate or reference_video is None:
+        return source.rate
+    reference = Path(reference_video)
+    # The same test as the writer's for audio, so rate and audio come from one file or neither.
+    if not (is_video_file(reference) and reference.is_file()):
+        logger.warning("The reference video '%s' is %s, so its frame rate and audio are not "
+                       "used.", reference, "not a video file name" if reference.is_file()
+                       else "missing")
+        return None
+    try:
+        return video_info(reference).rate
+    except FaceswapError as err:
+        raise FaceswapError(f"-r/--reference-video: {err}") from None
+
+
 def _load_alignments(options: ConvertOptions, workdir: Path) -> tuple[Any, Path]:
     path = options.alignments or alignments_file.default_path(options.input)
     if not Path(path).exists() and options.on_the_fly:
@@ -277,8 +301,9 @@ def convert(options: ConvertOptions,
     writer_name = options.writer or ("video" if source.is_video else "images")
     writer_module = registry.load_plugin("writer", writer_name)
     writer = writer_module.Writer(
-        Path(options.output), fps=source.fps, source=Path(options.input) if source.is_video
-        else None, reference_video=options.reference_video, options=options.writer_options,
+        Path(options.output), fps=output_rate(source, options.reference_video),
+        source=Path(options.input) if source.is_video else None,
+        reference_video=options.reference_video, options=options.writer_options,
         info={"model": converter.model.name, "iterations": converter.model.iterations},
     )
     summary = ConvertResult(inference=converter.predictor.label,

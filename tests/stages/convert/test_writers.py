@@ -10,14 +10,17 @@ import av
 import cv2
 import numpy as np
 import pytest
+from fstest import SHARED
 
 from faceswap.lib import registry
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.provenance import read_provenance
+from faceswap.lib.sources import open_source
 from faceswap.lib.video import frames as read_frames
+from faceswap.lib.video import video_info
 from faceswap.plugins.convert.writer import gif, images, patch, video
 
-SHARED_CLIP = Path(__file__).resolve().parents[3] / "shared/face-data/clips/livePortrait_d20.mp4"
+SHARED_CLIP = SHARED / "face-data/clips/livePortrait_d20.mp4"
 FAST = {"preset": "ultrafast"}  # keep encoding time out of the test budget
 
 
@@ -110,7 +113,8 @@ def test_video_keeps_frame_count_fps_and_audio(tmp_path, audio):
     make_clip(source, count=17, audio=audio)
     output = tmp_path / "out" / "swapped.mp4"
     output.parent.mkdir()
-    # The lead passes fps as a float; the writer must still use the exact 30000/1001.
+    # A float fps (callers other than convert, which passes Source.rate) still gives the exact
+    # 30000/1001.
     assert convert_clip(source, output, fps=30000 / 1001) == [output]
     got, want = probe(output), probe(source)
     assert got["frames"] == want["frames"] == 17
@@ -122,11 +126,39 @@ def test_video_keeps_frame_count_fps_and_audio(tmp_path, audio):
     assert leftovers(output.parent) == []
 
 
+def test_video_ntsc_rate_from_source_without_reopening_it(tmp_path, monkeypatch):
+    clip = tmp_path / "in.mp4"
+    make_clip(clip, count=9, audio=None)
+    source = open_source(clip)
+    assert source.rate == Fraction(30000, 1001)
+    decoded = list(source.frames())  # before the spy: the test's own reading is not counted
+    opened = []
+    real_open = av.open
+
+    def spy(path, *args, **kwargs):
+        opened.append(Path(str(path)).name)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(av, "open", spy)
+    output = tmp_path / "out.mp4"
+    # audio off: with it on, the writer rightly opens the input, for its audio only.
+    writer = video.Writer(output, fps=source.rate, source=clip, options={**FAST, "audio": False})
+    for _, _, name, image in decoded:
+        writer.write(name, image)
+    assert writer.close() == [output]
+    assert clip.name not in opened and len(opened) == 1  # just the temporary output
+    monkeypatch.undo()
+    got = probe(output)
+    assert (got["frames"], got["rate"]) == (9, Fraction(30000, 1001))
+
+
 def test_video_audio_from_reference_for_image_input(tmp_path):
     reference = tmp_path / "reference.mp4"
     make_clip(reference, count=10, rate=Fraction(24))
-    writer = video.Writer(tmp_path / "out.mp4", source=tmp_path / "frames",
-                          reference_video=reference, options=FAST)
+    # convert reads the reference's rate (lib/video.video_info) and passes it as fps; the
+    # writer opens the reference for its audio only.
+    writer = video.Writer(tmp_path / "out.mp4", fps=video_info(reference).rate,
+                          source=tmp_path / "frames", reference_video=reference, options=FAST)
     for index, image in enumerate(_frames(10)):
         writer.write(f"frame_{index:04d}", image)
     assert writer.close() == writer.close() == [tmp_path / "out.mp4"]  # closing twice is fine
@@ -205,10 +237,10 @@ def test_video_rejects_bad_setup(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.skipif(not SHARED_CLIP.parent.parent.parent.is_dir(), reason="needs ../shared")
+@pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared")
 def test_video_real_clip_keeps_frames_and_audio(tmp_path):
     output = tmp_path / "d20.mp4"
-    convert_clip(SHARED_CLIP, output, fps=25.0)
+    convert_clip(SHARED_CLIP, output, fps=video_info(SHARED_CLIP).rate)  # as convert does
     got, want = probe(output), probe(SHARED_CLIP)
     assert (got["frames"], got["rate"], got["audio"]) == (want["frames"], want["rate"], ["aac"])
     assert got["audio_seconds"] == pytest.approx(want["audio_seconds"], abs=1e-3)
@@ -257,12 +289,13 @@ def test_gif_writer_frames_timing_and_tag(tmp_path):
     assert leftovers(tmp_path) == []
 
 
-def test_gif_writer_fps_defaults_to_source_then_25(tmp_path):
+def test_gif_writer_fps_from_caller_then_25(tmp_path):
     source = tmp_path / "in.mp4"
     make_clip(source, count=3, rate=Fraction(10), audio=None)
-    assert gif.Writer(tmp_path / "a.gif", source=source).rate == 10
-    assert gif.Writer(tmp_path / "b.gif").rate == 25
-    assert gif.Writer(tmp_path / "c.gif", options={"fps": 12.5}).rate == Fraction(25, 2)
+    assert gif.Writer(tmp_path / "a.gif", fps=Fraction(10), source=source).rate == 10
+    # The rate comes only from fps: the writer does not open the source to find it.
+    assert gif.Writer(tmp_path / "b.gif", source=source).rate == 25
+    assert gif.Writer(tmp_path / "c.gif", fps=10, options={"fps": 12.5}).rate == Fraction(25, 2)
 
 
 def test_patch_writer_files_and_json(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import numbers
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -12,7 +13,6 @@ import numpy as np
 
 from faceswap.lib import provenance
 from faceswap.lib.errors import FaceswapError
-from faceswap.lib.video import is_video_file
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class WriterBase:
         self,
         output: Path,
         *,
-        fps: float | None = None,
+        fps: Fraction | float | None = None,
         source: Path | None = None,
         reference_video: Path | None = None,
         options: dict | None = None,
@@ -51,27 +51,18 @@ class WriterBase:
             )
         return {**self.OPTIONS, **given}
 
-    def video_rate(self) -> Fraction | None:
-        """The exact average frame rate of ``source`` (or else ``reference_video``), if a video."""
-        for path in (self.source, self.reference_video):
-            if path is not None and is_video_file(path) and path.is_file():
-                rate = average_rate(path)
-                if rate:
-                    return rate
-        return None
-
     def frame_rate(self, default: Fraction = Fraction(25)) -> Fraction:
-        """The output frame rate: ``fps`` if given, else the source's exact rate, else default.
+        """The output frame rate: ``fps`` if given, else ``default``.
 
-        A float ``fps`` equal to the source's rate is replaced by the source's exact fraction
-        (29.97 is really 30000/1001), so timestamps do not drift over a long video.
+        An int or Fraction is used exactly. A float becomes the nearest fraction with a
+        denominator up to 1001, which recovers the NTSC rates (29.97... is 30000/1001); callers
+        that know the exact rate (``Source.rate``) pass the Fraction so nothing is rounded.
         """
-        exact = self.video_rate()
-        if self.fps:
-            if exact and abs(float(exact) - self.fps) < 1e-3:
-                return exact
-            return Fraction(self.fps).limit_denominator(1001)
-        return exact or default
+        if not self.fps:
+            return default
+        if isinstance(self.fps, numbers.Rational):
+            return Fraction(self.fps)
+        return Fraction(self.fps).limit_denominator(1001)
 
     def write(self, name: str, frame: np.ndarray) -> None:
         raise NotImplementedError
@@ -95,20 +86,6 @@ class WriterBase:
             self.close()
         else:
             self.abort()
-
-
-def average_rate(path: Path) -> Fraction | None:
-    """The average frame rate of the first video stream of ``path`` as an exact fraction."""
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                return None
-            rate = container.streams.video[0].average_rate
-            return Fraction(rate) if rate else None
-    except (av.error.FFmpegError, ValueError):
-        return None
 
 
 def check_frame(frame: np.ndarray) -> np.ndarray:

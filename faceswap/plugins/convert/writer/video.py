@@ -47,9 +47,10 @@ class Writer(WriterBase):
     """Encodes frames as they arrive into a temporary file beside OUTPUT, muxing the source's
     audio packets alongside (copied, not re-encoded), and renames it to OUTPUT on ``close``.
 
-    Frames get timestamps 0, 1, 2, ... at the source's exact average rate, so the output has
-    exactly as many frames as were written and the same fps (FFmpeg's CLI would instead
-    duplicate or drop frames to a constant rate; see docs on the frame-count gotcha).
+    Frames get timestamps 0, 1, 2, ... at ``fps`` (the source's exact rate, as convert passes
+    it), so the output has exactly as many frames as were written and the same fps (FFmpeg's
+    CLI would instead duplicate or drop frames to a constant rate; see docs on the frame-count
+    gotcha).
     """
 
     OPTIONS = OPTIONS
