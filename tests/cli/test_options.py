@@ -102,3 +102,14 @@ def test_field_default_copies_mutable_defaults_and_names_missing_fields():
         field_default(ConvertOptions, "colour")
     with pytest.raises(ValueError, match="has no default"):
         field_default(ConvertOptions, "input")
+
+
+def test_building_every_command_loads_no_backend():
+    # configure() reads defaults from the options dataclasses: importing them must stay cheap,
+    # and `--backend` must still be able to choose Keras's backend afterwards.
+    from fstest import run_python
+
+    result = run_python("import sys; from faceswap.cli.main import build_parser; "
+                        "build_parser(); print(sorted(m for m in ('keras', 'tensorflow', 'jax', "
+                        "'torch') if m in sys.modules))")
+    assert result.stdout.strip() == "[]", result.stderr[-2000:]

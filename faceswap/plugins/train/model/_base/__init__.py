@@ -1,7 +1,24 @@
-"""The base every model plugin builds on (the seed's ModelBase), and the factory that makes them."""
+"""The base every model plugin builds on (the seed's ModelBase), and the factory that makes them.
 
-from faceswap.plugins.train.model._base.factory import create_model, load_model, model_class
-from faceswap.plugins.train.model._base.model import ModelBase
-from faceswap.plugins.train.model._base.options import TRAIN_OPTIONS, Option
+Names are imported on first use: ``state`` (read by `faceswap model`, convert and the GUI to find
+a folder's plugin) must not pull Keras in with ``model``.
+"""
 
-__all__ = ["TRAIN_OPTIONS", "ModelBase", "Option", "create_model", "load_model", "model_class"]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "ModelBase": "model",
+    "TRAIN_OPTIONS": "options",
+    "Option": "options",
+    "create_model": "factory",
+    "load_model": "factory",
+    "model_class": "factory",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
