@@ -47,3 +47,10 @@ def test_every_documented_name_is_exported_lazily():
             "print(sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))")
     result = _run(code, REPO)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_result_types_keep_their_old_names():
+    assert faceswap.ExtractSummary is faceswap.ExtractResult
+    assert faceswap.TrainSummary is faceswap.TrainResult
+    assert faceswap.ConvertSummary is faceswap.ConvertResult
+    assert faceswap.EvaluateReport is faceswap.EvaluateResult
