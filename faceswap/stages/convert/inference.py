@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -83,6 +84,30 @@ def check_inference(runtime: str, precision: str) -> None:
                             f"{', '.join(PRECISIONS)}.")
 
 
+def _openvino():
+    """The openvino module, with OpenVINO's usage telemetry off: nothing phones home.
+
+    ``openvino.convert_model`` sends usage events to Google Analytics from a forked process
+    unless CI=true or a consent file in the user's home says no (and with no network the fork
+    can hang the process's exit). Its converter uses a do-nothing stub when the telemetry
+    package cannot be imported, so the package is hidden from this process before OpenVINO's
+    converter is first imported.
+    """
+    sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]
+    import openvino
+
+    # Imported earlier (by the caller), the converter's modules hold the real package: point
+    # each at the stub instead.
+    try:
+        from openvino.tools.ovc import telemetry_stub
+    except ImportError:  # another OpenVINO layout: nothing of the converter to silence
+        return openvino
+    for name, module in list(sys.modules.items()):
+        if name.startswith("openvino.tools.ovc") and hasattr(module, "tm"):
+            module.tm = telemetry_stub
+    return openvino
+
+
 def openvino_available() -> bool:
     """Whether the OpenVINO path can run: the package is installed and the backend is TF."""
     import keras
@@ -137,7 +162,7 @@ def _concrete_function(model: keras.Model):
 
 def openvino_predictor(converted, precision: str = "auto") -> Predictor:
     """``converted`` (an ``openvino.Model``) compiled for the CPU at ``precision``."""
-    import openvino as ov
+    ov = _openvino()
 
     config: dict[str, object] = {"INFERENCE_NUM_THREADS": _threads(),
                                  "PERFORMANCE_HINT": "LATENCY"}
@@ -179,7 +204,7 @@ def cache_key(model_file: Path, *parts: object) -> str | None:
     """A name for ``model_file``'s converted graph; ``parts`` tell apart what else differs
     (the swap direction). None when the file cannot be read."""
     import keras
-    import openvino as ov
+    ov = _openvino()
 
     try:
         stat = Path(model_file).stat()
@@ -192,7 +217,7 @@ def cache_key(model_file: Path, *parts: object) -> str | None:
 
 def _load_cached(key: str):
     """``(openvino.Model, Keras outputs on the probe)`` from the cache, or None."""
-    import openvino as ov
+    ov = _openvino()
 
     folder = cache_folder() / key
     try:
@@ -207,7 +232,7 @@ def _load_cached(key: str):
 
 
 def _save_cached(key: str, converted, want: list[np.ndarray]) -> None:
-    import openvino as ov
+    ov = _openvino()
 
     root = cache_folder()
     try:
@@ -296,7 +321,7 @@ def make_predictor(model: keras.Model, runtime: str = "auto", precision: str = "
             f"(backend: {backend}). Install it with `pip install \"faceswap[openvino]\"`, or "
             "use --inference keras."
         )
-    import openvino as ov
+    ov = _openvino()
 
     start = time.perf_counter()
     probe = _probe(tuple(model.inputs[0].shape[1:]))

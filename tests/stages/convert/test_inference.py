@@ -190,3 +190,25 @@ def test_a_cached_conversion_needs_no_keras_model(tmp_path, monkeypatch):
     got = second.predict(faces)
     np.testing.assert_allclose(got[0], want[0], atol=1e-6)
     np.testing.assert_allclose(got[1], want[1], atol=1e-6)  # the learned mask, in its place
+
+
+@needs_openvino
+@pytest.mark.parametrize("openvino_first", [False, True])
+def test_openvino_sends_no_telemetry(openvino_first):
+    # OpenVINO's converter phones home from a forked process unless CI=true: the environment
+    # here is a user's (CI unset), OpenVINO imported by us first or by the caller before us.
+    import subprocess
+    import sys
+
+    from fstest import REPO
+
+    code = (("import openvino\n" if openvino_first else "") + "import sys\n"
+            "from faceswap.stages.convert import inference\n"
+            "inference._openvino()\n"
+            "from openvino.tools.ovc import convert_impl, telemetry_utils, utils\n"
+            "print(sorted({m.tm.__name__ for m in (convert_impl, telemetry_utils, utils)}))\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "TF_BUILD", "JENKINS_URL")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, cwd=REPO, timeout=300)
+    assert result.stdout.strip().splitlines()[-1] == "['openvino.tools.ovc.telemetry_stub']", \
+        result.stderr[-2000:]
