@@ -7,7 +7,7 @@ the one place every entry point passes through first.
 
 import os
 
-__version__ = "0.1.0"
+from faceswap.lib.version import __version__ as __version__  # re-exported
 
 DEFAULT_BACKEND = "tensorflow"
 

@@ -13,6 +13,8 @@ import dataclasses
 import json
 from typing import Any, TypeVar
 
+from faceswap.lib.options import field_default
+
 T = TypeVar("T")
 
 
@@ -40,19 +42,6 @@ class OptionPairs(argparse.Action):
         setattr(namespace, self.dest, {**(getattr(namespace, self.dest, None) or {}), key: value})
 
 
-def field_default(options: type, name: str) -> Any:
-    """The default of field ``name`` of the dataclass ``options`` (a fresh copy for factories)."""
-    for item in dataclasses.fields(options):
-        if item.name == name:
-            if item.default is not dataclasses.MISSING:
-                default = item.default
-                return list(default) if isinstance(default, tuple) else default
-            if item.default_factory is not dataclasses.MISSING:
-                return item.default_factory()
-            raise ValueError(f"{options.__name__}.{name} has no default")
-    raise AttributeError(f"{options.__name__} has no field {name!r}")
-
-
 def add_field(parser: argparse.ArgumentParser | Any, options: type, name: str, *flags: str,
               dest: str | None = None, **kwargs: Any) -> argparse.Action:
     """Add ``flags`` for field ``name`` of ``options``: dest is the field (or ``dest``, for a
@@ -61,8 +50,9 @@ def add_field(parser: argparse.ArgumentParser | Any, options: type, name: str, *
         if flags != (name,):
             raise ValueError(f"positional {flags} must be named after the field {name!r}")
         return parser.add_argument(name, **kwargs)
-    if not kwargs.get("required"):
-        kwargs.setdefault("default", field_default(options, name))
+    if not kwargs.get("required") and "default" not in kwargs:
+        default = field_default(options, name)
+        kwargs["default"] = list(default) if isinstance(default, tuple) else default  # nargs
     return parser.add_argument(*flags, dest=dest or name, **kwargs)
 
 

@@ -33,6 +33,7 @@ Examples:
   faceswap alignments rename -fc faces
 """
 
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the alignments flags to ``parser``."""
     from faceswap.tools.alignments import JOBS

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from faceswap.lib import atomic
 from faceswap.lib.errors import FaceswapError
+from faceswap.lib.options import field_default
 from faceswap.stages.convert.blend import MaskSettings
 from faceswap.stages.convert.pipeline import ConvertOptions
 from faceswap.stages.extract import ExtractOptions
@@ -29,32 +30,25 @@ VERSION = 1
 FIRST_ITERATIONS = 10_000
 
 
-def library_default(options: type, name: str) -> Any:
-    """The default of field ``name`` of the dataclass ``options``: each default is written
-    once, in the library, so the GUI cannot drift from what the CLI does."""
-    found = next(f for f in fields(options) if f.name == name)
-    return found.default_factory() if found.default is MISSING else found.default
-
-
 def _extract_defaults() -> dict[str, Any]:
-    return {name: library_default(ExtractOptions, name) for name in ("size", "every_n")}
+    return {name: field_default(ExtractOptions, name) for name in ("size", "every_n")}
 
 
 def _train_defaults() -> dict[str, Any]:
-    return {"batch_size": library_default(TrainOptions, "batch_size"),
+    return {"batch_size": field_default(TrainOptions, "batch_size"),
             "iterations": FIRST_ITERATIONS,
-            "save_interval": library_default(TrainOptions, "save_interval"),
-            "config": library_default(TrainOptions, "config")}
+            "save_interval": field_default(TrainOptions, "save_interval"),
+            "config": field_default(TrainOptions, "config")}
 
 
 def _convert_defaults() -> dict[str, Any]:
-    return {"mask": library_default(ConvertOptions, "mask"),
-            "color": library_default(ConvertOptions, "color"),
-            "blur": library_default(MaskSettings, "type"),
-            "kernel_size": library_default(MaskSettings, "kernel_size"),
-            "erosion": library_default(MaskSettings, "erosion"),
-            "sharpen": library_default(ConvertOptions, "sharpen"),
-            "sharpen_amount": library_default(ConvertOptions, "sharpen_amount"),
+    return {"mask": field_default(ConvertOptions, "mask"),
+            "color": field_default(ConvertOptions, "color"),
+            "blur": field_default(MaskSettings, "type"),
+            "kernel_size": field_default(MaskSettings, "kernel_size"),
+            "erosion": field_default(MaskSettings, "erosion"),
+            "sharpen": field_default(ConvertOptions, "sharpen"),
+            "sharpen_amount": field_default(ConvertOptions, "sharpen_amount"),
             "output": ""}  # "": converted/<source name> in the project (options.job_options)
 
 
@@ -80,7 +74,7 @@ class Project:
     alignments_a: str = ""  # "": what extract wrote (set by the extract job), else the default
     alignments_b: str = ""
     model_dir: str = "model"
-    trainer: str = library_default(TrainOptions, "trainer")
+    trainer: str = field_default(TrainOptions, "trainer")
     extract: dict[str, Any] = field(default_factory=_extract_defaults)
     train: dict[str, Any] = field(default_factory=_train_defaults)
     convert: dict[str, Any] = field(default_factory=_convert_defaults)

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-import faceswap
 from faceswap.lib import image as image_lib
 from faceswap.lib.errors import FaceswapError
+from faceswap.lib.version import __version__
 
 KEY = "faceswap-provenance"  # PNG keyword and the marker line in free-text comments
 SENTENCE = "This image/video contains synthetic (AI-swapped) faces. Made with faceswap {version}."
@@ -45,7 +45,7 @@ def make_info(info: dict[str, Any] | None = None, **fields: Any) -> dict[str, An
     Passing an already complete payload returns it unchanged (apart from dropping ``None``
     values), so writers can call this on whatever the caller gave them.
     """
-    version = faceswap.__version__
+    version = __version__
     payload: dict[str, Any] = {
         "synthetic": True,
         "text": SENTENCE.format(version=version),

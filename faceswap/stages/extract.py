@@ -22,7 +22,6 @@ from typing import Any
 import cv2
 import numpy as np
 
-import faceswap
 from faceswap.lib import alignments as alignments_file
 from faceswap.lib import atomic
 from faceswap.lib.align import (
@@ -49,8 +48,10 @@ from faceswap.lib.identity import (
 from faceswap.lib.image import write_face_png
 from faceswap.lib.registry import load_plugin
 from faceswap.lib.sources import open_source
+from faceswap.lib.version import __version__
 
 logger = logging.getLogger(__name__)
+
 
 @dataclass
 class ExtractOptions:
@@ -264,7 +265,7 @@ def _extract_info(options: ExtractOptions, identity_filter: bool,
         "centering": CENTERING, "coverage": COVERAGE, "masks": list(options.masks),
         "mask_size": MASK_SIZE, "mask_centering": MASK_CENTERING, "every_n": options.every_n,
         "min_size": options.min_size, "identity_filter": identity_filter,
-        "faceswap_version": faceswap.__version__,
+        "faceswap_version": __version__,
         # Frames that start a new shot, in frame order: landmark smoothing never crosses them.
         "scene_cuts": scene_cuts,
     }

@@ -8,8 +8,9 @@ import dataclasses
 
 import pytest
 
-from faceswap.cli._options import OptionPairs, add_field, field_default, options_from
+from faceswap.cli._options import OptionPairs, add_field, options_from
 from faceswap.cli.main import build_parser
+from faceswap.lib.options import field_default
 from faceswap.stages.convert.blend import MaskSettings
 from faceswap.stages.convert.pipeline import ConvertOptions
 from faceswap.stages.evaluate import EvaluateOptions
@@ -97,7 +98,7 @@ def test_option_pairs_collect_into_a_fresh_dict():
 def test_field_default_copies_mutable_defaults_and_names_missing_fields():
     assert field_default(ConvertOptions, "color_options") is not field_default(
         ConvertOptions, "color_options")
-    assert field_default(ExtractOptions, "masks") == list(ExtractOptions.masks)
+    assert field_default(ExtractOptions, "masks") == ExtractOptions.masks
     with pytest.raises(AttributeError, match="no field 'colour'"):
         field_default(ConvertOptions, "colour")
     with pytest.raises(ValueError, match="has no default"):

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from faceswap.gui.app import create_app
 from faceswap.gui.convert_preview import convert_options
 from faceswap.gui.options import job_options
 from faceswap.gui.worker import _options
+from faceswap.lib.options import field_default
 from faceswap.stages.convert.blend import MaskSettings
 
 TestClient = pytest.importorskip("fastapi.testclient").TestClient
@@ -37,11 +37,6 @@ LIBRARY_FIELDS = {
 }
 
 
-def _default(options: type, name: str):
-    (found,) = [f for f in dataclasses.fields(options) if f.name == name]
-    return found.default_factory() if found.default is dataclasses.MISSING else found.default
-
-
 def test_a_new_project_shows_the_library_defaults(tmp_path):
     with TestClient(create_app(tmp_path, TOKEN)) as client:
         project = client.get("/api/project", headers={"Authorization": f"Bearer {TOKEN}"})
@@ -49,8 +44,8 @@ def test_a_new_project_shows_the_library_defaults(tmp_path):
     shown = project.json()
     for section, settings in LIBRARY_FIELDS.items():
         for key, (options, name) in settings.items():
-            assert shown[section][key] == _default(options, name), (section, key)
-    assert shown["trainer"] == _default(faceswap.TrainOptions, "trainer")
+            assert shown[section][key] == field_default(options, name), (section, key)
+    assert shown["trainer"] == field_default(faceswap.TrainOptions, "trainer")
 
 
 def test_settings_left_out_get_the_library_defaults(tmp_path):
@@ -63,11 +58,22 @@ def test_settings_left_out_get_the_library_defaults(tmp_path):
         _, options = job_options(project, kind, "a")
         built = _options(classes[kind], options)
         for key, (cls, name) in LIBRARY_FIELDS[kind].items():
-            assert getattr(built, name) == _default(cls, name), (kind, key)
+            assert getattr(built, name) == field_default(cls, name), (kind, key)
     _, options = job_options(project, "convert", "a")
     options["mask_settings"] = faceswap.mask_settings(**options["mask_settings"])
     paths = {"input": Path("in"), "output": Path("out"), "model_dir": Path("model")}
     for built in (_options(faceswap.ConvertOptions, options), convert_options({}, **paths)):
         assert built.mask_settings == MaskSettings()
         for name in ("mask", "color", "sharpen", "sharpen_amount"):
-            assert getattr(built, name) == _default(faceswap.ConvertOptions, name), name
+            assert getattr(built, name) == field_default(faceswap.ConvertOptions, name), name
+
+
+def test_the_server_starts_without_loading_a_backend(tmp_path):
+    # Keras and its backend load only when a view needs a model (seconds of start-up).
+    from fstest import run_python
+
+    result = run_python(
+        "import sys; from faceswap.gui.app import create_app; "
+        f"create_app({str(tmp_path)!r}, None); "
+        "print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))")
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr[-2000:]

@@ -13,7 +13,6 @@ from fastapi.responses import FileResponse
 from faceswap.gui import project as project_file
 from faceswap.gui.state import State
 from faceswap.lib import registry
-from faceswap.plugins.train.model import TRAIN_OPTIONS
 from faceswap.stages.train import logs
 
 HISTORY_POINTS = 2000  # the loss graph needs no more points than a screen has pixels
@@ -35,6 +34,9 @@ def model_info(project: project_file.Project) -> dict[str, Any]:
             stored = dict(state.get("config") or {})
             iterations = int(state.get("iterations", 0))
             sessions = len(state.get("sessions") or {})
+    # Here, not at the top: the options pull in Keras, which the server needs only for this.
+    from faceswap.plugins.train.model import TRAIN_OPTIONS
+
     plugin = registry.load_plugin("model", name)
     definitions = {**TRAIN_OPTIONS, **getattr(plugin.Model, "options", {})}
     requested = project.train.get("config", {})

@@ -17,7 +17,7 @@ Derivation (reproducible with :func:`derive_mean_face`):
 3. Symmetrised: averaged with its own mirror image (left/right landmarks swapped), then rotated
    so the eye centres are level, then the core bounding box scaled to [0, 1].
 
-The test ``tests/stages/extract/test_align.py::test_mean_face_rederives`` re-runs this on a
+The test ``tests/lib/test_align.py::test_mean_face_rederives`` re-runs this on a
 subset of the shared data and checks that the constant below is reproduced.
 """
 

@@ -60,8 +60,8 @@ class ConvertOptions:
     keep_unchanged: bool = False
     face_scale: float = 0.0  # percent, −10..10
     batch_size: int | None = None
-    inference: str = "auto"  # lib/inference.RUNTIMES
-    inference_precision: str = "auto"  # lib/inference.PRECISIONS
+    inference: str = "auto"  # one of inference.RUNTIMES
+    inference_precision: str = "auto"  # one of inference.PRECISIONS
     jobs: int = 0
     on_the_fly: bool = False
     reference_video: Path | None = None

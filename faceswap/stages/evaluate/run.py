@@ -55,10 +55,6 @@ def model_info(model_dir: Path | None) -> dict[str, Any] | None:
             "iterations": int(state.get("iterations", 0))}
 
 
-
-
-
-
 def evaluate(options: EvaluateOptions,
              progress: Callable[[int, int], None] | None = None) -> EvaluateResult:
     """Convert (or read ``options.swapped``) and measure the swap; see the module docstring."""

@@ -19,7 +19,6 @@ MERGE_IOU = 0.5  # boxes overlapping more than this are the same face found twic
 FaceKey = tuple[str, int]  # (frame name, face index)
 
 
-
 def save_with_backup(data: Alignments, path: str | Path) -> Path | None:
     """Atomically write ``data`` to ``path``, keeping the file it replaces as ``<name>.bk``
     (``alignments.save(backup=True)``). Returns the backup's path, or None when there was no

@@ -17,6 +17,7 @@ from faceswap.tools.alignments._common import (
 
 # --- check ------------------------------------------------------------------------------------
 
+
 @dataclass
 class CheckResult:
     """Problems in one alignments file. A list is None when it was not checked (no source or

@@ -15,6 +15,7 @@ from faceswap.lib.errors import FaceswapError
 
 # --- draw -------------------------------------------------------------------------------------
 
+
 @dataclass
 class DrawResult:
     output_dir: str

@@ -20,6 +20,7 @@ from faceswap.tools.alignments._common import (
 
 # --- export / import --------------------------------------------------------------------------
 
+
 @dataclass
 class ExportResult:
     path: str

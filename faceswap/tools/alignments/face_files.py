@@ -25,6 +25,7 @@ from faceswap.tools.alignments._common import (
 
 # --- remove-faces -----------------------------------------------------------------------------
 
+
 @dataclass
 class RemoveResult:
     alignments: str

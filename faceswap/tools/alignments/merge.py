@@ -18,6 +18,7 @@ from faceswap.tools.alignments._common import (
 
 # --- merge ------------------------------------------------------------------------------------
 
+
 @dataclass
 class MergeResult:
     alignments: str  # the merged file

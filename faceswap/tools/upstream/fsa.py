@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-import faceswap
 from faceswap.lib import alignments as alignments_file
 from faceswap.lib.alignments import Alignments, Frame
 from faceswap.lib.errors import FaceswapError
+from faceswap.lib.version import __version__
 from faceswap.tools.upstream.faces import Notes, convert_face, inflate, is_video_key, our_frame_name
 
 logger = logging.getLogger(__name__)
@@ -265,7 +265,7 @@ def convert_fsa(data: dict[str, Any], path: str | Path = "<fsa>") -> FsaImportRe
     out.extract = {"imported_from": "upstream-faceswap", "centering": "head", "coverage": 1.0,
                    "masks": sorted({m for f in out.frames.values() for face in f.faces
                                     for m in face.masks}),
-                   "faceswap_version": faceswap.__version__}
+                   "faceswap_version": __version__}
     return FsaImportResult(alignments=out, version=version, faces=count, notes=notes)
 
 

@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 MAX_HEADER_CHARS = 10_000_000  # a header with eight 512 px masks is well under 1 MB
 MIN_VERSION = 2.0  # 1.x faces were cut at legacy centering and carry no usable landmarks
+
+
 def parse_header(text: str, max_chars: int = MAX_HEADER_CHARS) -> dict[str, Any]:
     """Upstream's ``str(dict)`` face header as a dict (literals only, size-capped)."""
     if len(text) > max_chars:

@@ -9,15 +9,15 @@ so listing the plugins does not load Keras.
 import importlib
 from typing import Any
 
-_BASE = "faceswap.plugins.train.model._base"
+# Written out in full: tests/test_layout.py reads module names in strings as imports.
 _EXPORTS = {
-    "create_model": f"{_BASE}.factory",
-    "load_model": f"{_BASE}.factory",
-    "model_class": f"{_BASE}.factory",
-    "find_plugin_name": f"{_BASE}.state",
-    "TRAIN_OPTIONS": f"{_BASE}.options",
-    "weights_checksum": f"{_BASE}.settings",
-    "iter_layers": f"{_BASE}.io",
+    "create_model": "faceswap.plugins.train.model._base.factory",
+    "load_model": "faceswap.plugins.train.model._base.factory",
+    "model_class": "faceswap.plugins.train.model._base.factory",
+    "find_plugin_name": "faceswap.plugins.train.model._base.state",
+    "TRAIN_OPTIONS": "faceswap.plugins.train.model._base.options",
+    "weights_checksum": "faceswap.plugins.train.model._base.settings",
+    "iter_layers": "faceswap.plugins.train.model._base.io",
 }
 __all__ = sorted(_EXPORTS)
 

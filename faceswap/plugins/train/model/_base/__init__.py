@@ -7,18 +7,19 @@ a folder's plugin) must not pull Keras in with ``model``.
 import importlib
 from typing import Any
 
+# Written out in full: tests/test_layout.py reads module names in strings as imports.
 _EXPORTS = {
-    "ModelBase": "model",
-    "TRAIN_OPTIONS": "options",
-    "Option": "options",
-    "create_model": "factory",
-    "load_model": "factory",
-    "model_class": "factory",
+    "ModelBase": "faceswap.plugins.train.model._base.model",
+    "TRAIN_OPTIONS": "faceswap.plugins.train.model._base.options",
+    "Option": "faceswap.plugins.train.model._base.options",
+    "create_model": "faceswap.plugins.train.model._base.factory",
+    "load_model": "faceswap.plugins.train.model._base.factory",
+    "model_class": "faceswap.plugins.train.model._base.factory",
 }
 __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
-        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
