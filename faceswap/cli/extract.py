@@ -71,6 +71,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
               help="Keep only faces of the person in these photos (dlib identity embeddings, "
               "distance <= --ref-threshold).")
     add_field(parser, E, "identity_threshold", "--ref-threshold", type=float,
+              metavar="REF_THRESHOLD",
               help="Largest identity distance still counted as the same person with -f "
               "(default %(default)s; lower is stricter).")
     add_field(parser, E, "skip_existing", "--skip-existing", action="store_true",

@@ -24,18 +24,18 @@ Examples:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from faceswap.tools.upstream.importer import ImportOptions
+    from faceswap.tools.upstream.importer import ImportUpstreamOptions
 
-    add_field(parser, ImportOptions, "src", "src", metavar="SRC",
+    add_field(parser, ImportUpstreamOptions, "src", "src", metavar="SRC",
               help="Upstream .fsa file, face folder or model.")
-    add_field(parser, ImportOptions, "dst", "dst", metavar="DST",
+    add_field(parser, ImportUpstreamOptions, "dst", "dst", metavar="DST",
               help="Where the converted files go (new).")
 
 
 def run(args: argparse.Namespace) -> int:
-    from faceswap.tools.upstream.importer import ImportOptions, import_upstream
+    from faceswap.tools.upstream.importer import ImportUpstreamOptions, import_upstream
 
-    imported = import_upstream(options_from(ImportOptions, args))
+    imported = import_upstream(options_from(ImportUpstreamOptions, args))
     result = imported.result
     if imported.kind == "alignments":
         print(f"Upstream alignments version {result.version}: {result.faces} faces in "

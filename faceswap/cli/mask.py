@@ -54,6 +54,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     from faceswap.lib.align.masks import MASK_TYPES
     from faceswap.tools.mask.apply import ApplyOptions
     from faceswap.tools.mask.draw import MaskOptions
+    from faceswap.tools.mask.train import DEFAULT_SIZE
     from faceswap.tools.mask.train import MaskTrainOptions as T
 
     # One flag may serve several modes; its dest is the field of the same name in each mode's
@@ -87,8 +88,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_field(learned, T, "mask_dir", "--mask-dir", type=Path, metavar="DIR",
               help="train: the painted masks (default: <faces>/masks).")
     add_field(learned, T, "size", "-sz", "--size", type=int,
-              help="train: a new model's input size in px (default 128; it must divide by "
-              "2**depth).")
+              help=f"train: a new model's input size in px (default {DEFAULT_SIZE}; it must divide "
+              "by 2**depth).")
     add_field(learned, T, "options", "-O", "--option", action=OptionPairs, type=_option,
               help="train: a new model's plugin option, e.g. width=16 depth=3.")
     add_field(learned, T, "steps", "-s", "--steps", type=int,

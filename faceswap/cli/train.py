@@ -38,11 +38,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_field(parser, T, "batch_size", "-b", "-bs", "--batch-size", type=int,
               help="Faces per side per iteration (default %(default)s).")
     add_field(parser, T, "iterations", "-i", "-it", "--iterations", type=int,
-              help="Iterations to run in this session (default %(default)s).")
+              help=f"Iterations to run in this session (default {T.iterations:,}).")
     add_field(parser, T, "save_interval", "-s", "--save-interval", type=int,
               help="Save every N iterations (default %(default)s).")
     add_field(parser, T, "snapshot_interval", "-I", "-ss", "--snapshot-interval", type=int,
-              help="Copy the model folder every N iterations; 0 = never (%(default)s).")
+              help="Copy the model folder every N iterations; 0 = never "
+              f"({T.snapshot_interval:,}).")
     add_field(parser, T, "write_preview", "-w", "--write-image", action="store_true",
               help="Write training_preview.png at every save.")
     add_field(parser, T, "preview_dir", "--preview-dir", type=Path,

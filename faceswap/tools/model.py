@@ -25,7 +25,7 @@ class ModelOptions:
 
 
 @dataclass
-class ModelSummaryResult:
+class ModelSummary:
     name: str
     iterations: int
     parameters: int
@@ -36,7 +36,7 @@ class ModelSummaryResult:
 
 
 def summarize(model_dir: str | Path, plugin: str | None = None,
-              config: dict[str, Any] | None = None) -> ModelSummaryResult:
+              config: dict[str, Any] | None = None) -> ModelSummary:
     """Build (new) or load (existing) the model in ``model_dir`` and describe it.
 
     Nothing is written: a new model is built in memory only.
@@ -45,7 +45,7 @@ def summarize(model_dir: str | Path, plugin: str | None = None,
 
     instance = create_model(plugin or find_plugin_name(model_dir), model_dir, config)
     keras_model = instance.model
-    return ModelSummaryResult(
+    return ModelSummary(
         name=instance.name,
         iterations=instance.iterations,
         parameters=keras_model.count_params(),
@@ -80,7 +80,7 @@ class ModelResult:
     """What `faceswap model` did: a summary, or the files restored."""
 
     action: str
-    summary: ModelSummaryResult | None = None
+    summary: ModelSummary | None = None
     restored: list[Path] = field(default_factory=list)
 
 

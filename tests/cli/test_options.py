@@ -23,7 +23,7 @@ from faceswap.tools.mask.draw import MaskOptions
 from faceswap.tools.mask.train import MaskTrainOptions
 from faceswap.tools.model import ModelOptions
 from faceswap.tools.sort import SortOptions
-from faceswap.tools.upstream.importer import ImportOptions
+from faceswap.tools.upstream.importer import ImportUpstreamOptions
 
 # command, the options it builds, the smallest command line, the required fields it gives.
 CASES = [
@@ -42,7 +42,8 @@ CASES = [
     ("alignments", AlignmentsOptions, ["check"], {"job": "check"}),
     ("model", ModelOptions, ["summary", "-m", "m"], {"action": "summary", "model_dir": "m"}),
     ("demo", DemoOptions, [], {}),
-    ("import-upstream", ImportOptions, ["a.fsa", "b.json"], {"src": "a.fsa", "dst": "b.json"}),
+    ("import-upstream", ImportUpstreamOptions, ["a.fsa", "b.json"],
+     {"src": "a.fsa", "dst": "b.json"}),
 ]
 # Flags that are the command line's own business, not an options field.
 CLI_ONLY = {"help", "backend", "loglevel", "no_progress", "command", "mode", "limit", "json",

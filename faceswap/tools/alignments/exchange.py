@@ -9,8 +9,10 @@ from typing import Any
 
 from faceswap.lib import alignments as alignments_file
 from faceswap.lib import atomic
+from faceswap.lib.align import AlignedFace
 from faceswap.lib.alignments import Alignments, Face
 from faceswap.lib.errors import FaceswapError
+from faceswap.lib.faces import landmark_masks
 from faceswap.tools.alignments._common import (
     EXPORT_FORMAT,
     EXPORT_VERSION,
@@ -86,9 +88,6 @@ def export_json(alignments_path: str | Path, output: str | Path,
 
 def _rebuild_masks(face: Face, extract: dict[str, Any]) -> dict[str, alignments_file.Mask]:
     # The same drawing extract and `faceswap mask` use, so the masks come back identical.
-    from faceswap.lib.align import AlignedFace
-    from faceswap.lib.faces import landmark_masks
-
     return landmark_masks(AlignedFace.from_landmarks(face.landmarks), extract.get("masks") or ())
 
 

@@ -26,10 +26,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from faceswap.lib import atomic
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.faces import face_image_landmarks
-from faceswap.lib.image import list_images, read_face_metadata, read_image
+from faceswap.lib.image import encode_image, list_images, read_face_metadata, read_image
 from faceswap.tools.mask import model as mask_model
+from faceswap.tools.mask.draw import preview_image
 
 logger = logging.getLogger(__name__)
 
@@ -261,10 +263,6 @@ def write_preview(model: mask_model.MaskModel, faces: np.ndarray, masks: np.ndar
                   priors: np.ndarray) -> Path:
     """``<plugin>_mask_preview.png`` in the model folder: per painted face (first few), the face,
     the painted mask, the predicted mask and the face outside the prediction darkened."""
-    from faceswap.lib import atomic
-    from faceswap.lib.image import encode_image
-    from faceswap.tools.mask.draw import preview_image
-
     count = min(PREVIEW_FACES, len(faces))
     predicted = model.predict(faces[:count], priors[:count] if model.uses_prior else None)
     rows = []

@@ -20,7 +20,7 @@ _WHAT = ("Pass upstream faceswap's <name>_alignments.fsa, a folder of its face P
 
 
 @dataclass
-class ImportOptions:
+class ImportUpstreamOptions:
     """What `faceswap import-upstream` takes."""
 
     src: str | Path  # upstream .fsa file, face folder, model folder or .keras file
@@ -28,7 +28,7 @@ class ImportOptions:
 
 
 @dataclass
-class ImportResult:
+class ImportUpstreamResult:
     """What was imported: ``kind`` (one of KINDS), where it went, the importer's own result
     (FsaImportResult, FacesImportResult or ModelImportResult) and its notes."""
 
@@ -63,8 +63,8 @@ def _alignments_target(src: Path, dst: Path) -> Path:
     return dst / f"{stem}.json"
 
 
-def import_upstream(options: ImportOptions,
-                    progress: Callable[[int, int], None] | None = None) -> ImportResult:
+def import_upstream(options: ImportUpstreamOptions,
+                    progress: Callable[[int, int], None] | None = None) -> ImportUpstreamResult:
     """Convert ``options.src`` (upstream's) into this project's format at ``options.dst``."""
     src, dst = Path(options.src), Path(options.dst)
     kind = source_kind(src)
@@ -73,13 +73,13 @@ def import_upstream(options: ImportOptions,
 
         target = _alignments_target(src, dst)
         fsa = import_fsa(src, target)
-        return ImportResult(kind, target, fsa, fsa.notes.lines())
+        return ImportUpstreamResult(kind, target, fsa, fsa.notes.lines())
     if kind == "faces":
         from faceswap.tools.upstream.png import import_faces
 
         faces = import_faces(src, dst)
-        return ImportResult(kind, dst, faces, faces.notes.lines())
+        return ImportUpstreamResult(kind, dst, faces, faces.notes.lines())
     from faceswap.tools.upstream.model import import_model
 
     model = import_model(src, dst)
-    return ImportResult(kind, Path(model.model_dir), model, list(model.notes))
+    return ImportUpstreamResult(kind, Path(model.model_dir), model, list(model.notes))

@@ -254,10 +254,9 @@ def architecture_options(model: UpstreamModel) -> dict[str, Any]:
 
 def carried_options(model: UpstreamModel, notes: list[str]) -> dict[str, Any]:
     """Options for our Original: the architecture's, plus what upstream's state file says."""
-    from faceswap.plugins.train.model import TRAIN_OPTIONS
-    from faceswap.plugins.train.model.original import Model
+    from faceswap.plugins.train.model import TRAIN_OPTIONS, model_class
 
-    definitions = {**TRAIN_OPTIONS, **Model.options}
+    definitions = {**TRAIN_OPTIONS, **model_class("original").options}
     options = architecture_options(model)
     stored = (model.state or {}).get("config")
     if not isinstance(stored, dict):
