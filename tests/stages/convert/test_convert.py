@@ -121,40 +121,6 @@ def test_video_keeps_frames_fps_and_audio(video_input, model_dir, tmp_path):
         assert diff.mean() < 6.0, diff.mean()
 
 
-def _write_clip(path: Path, frames: list[np.ndarray], rate: Fraction,
-                audio: bool = False) -> None:
-    """H.264 timed exactly at ``rate`` (fstest.write_video takes whole rates), with a tone."""
-    import av
-
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=rate)
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"preset": "ultrafast", "crf": "12"}
-        sound = container.add_stream("aac", rate=16000) if audio else None
-        if sound is not None:
-            sound.layout = "mono"
-        for index, image in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
-            frame.pts, frame.time_base = index, 1 / rate
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-        if sound is None:
-            return
-        samples = int(16000 * len(frames) / rate)
-        tone = (0.1 * np.sin(np.arange(samples) / 16000 * 2 * np.pi * 440)).astype(np.float32)
-        for start in range(0, samples, 1024):
-            chunk = av.AudioFrame.from_ndarray(tone[None, start:start + 1024], format="fltp",
-                                               layout="mono")
-            chunk.sample_rate, chunk.pts, chunk.time_base = 16000, start, Fraction(1, 16000)
-            for packet in sound.encode(chunk):
-                container.mux(packet)
-        for packet in sound.encode(None):
-            container.mux(packet)
-
-
 def _probe(path: Path) -> tuple[Fraction, int, int]:
     """(average rate, decoded frames, audio streams) of a written video."""
     import av
@@ -170,7 +136,7 @@ def test_ntsc_video_keeps_its_exact_rate(model_dir, tmp_path):
 
     frames, landmarks = _frames(6, seed=2)
     path = tmp_path / "ntsc.mp4"
-    _write_clip(path, frames, Fraction(30000, 1001))
+    write_video(path, frames, Fraction(30000, 1001), audio=False)
     assert open_source(path).rate == Fraction(30000, 1001)  # exact, not 29.97002997...
     table = {name: (decoded.shape[:2], [] if points is None else [points])
              for (_, name, decoded), points in zip(read_frames(path), landmarks, strict=True)}
@@ -185,7 +151,7 @@ def test_image_input_takes_rate_and_audio_from_reference_video(image_input, mode
                                                                 tmp_path, caplog):
     folder, frames, _ = image_input
     reference = tmp_path / "reference.mp4"
-    _write_clip(reference, frames, Fraction(24000, 1001), audio=True)
+    write_video(reference, frames, Fraction(24000, 1001))
     output = tmp_path / "swapped.mp4"
     options = {"input": folder, "model_dir": model_dir, "writer": "video",
                "writer_options": {"preset": "ultrafast"}}
