@@ -322,7 +322,7 @@ class Extractor:
             identity_threshold=options.identity_threshold, source_name=self.input_path.name,
             alignments_name=self.alignments_path.name, is_video=self.source.is_video,
         )
-        self.summary = ExtractResult(
+        self.result = ExtractResult(
             input=str(self.input_path), output_dir=str(self.output_dir),
             alignments_path=str(self.alignments_path), frames_total=self.source.total)
         # Backed up only once something replaces it: a failed run leaves the old file alone.
@@ -383,29 +383,29 @@ class Extractor:
         if self.progress is not None:
             self.progress(self.done, self.source.total)
 
-    def consume(self, result: _FrameResult, writer: ThreadPoolExecutor) -> None:
+    def consume(self, frame: _FrameResult, writer: ThreadPoolExecutor) -> None:
         """Take one processed frame, in frame order: count it, queue its faces, maybe save."""
         self.tick()
-        if is_cut(self.last_thumb, result.thumb, self.cut_threshold):
-            self.data.extract["scene_cuts"].append(result.key)
-        self.last_thumb = result.thumb
-        summary = self.summary
-        if result.error:
-            summary.unreadable.append(result.key)
-            logger.warning("Skipped unreadable '%s': %s", result.key, result.error)
+        if is_cut(self.last_thumb, frame.thumb, self.cut_threshold):
+            self.data.extract["scene_cuts"].append(frame.key)
+        self.last_thumb = frame.thumb
+        result = self.result
+        if frame.error:
+            result.unreadable.append(frame.key)
+            logger.warning("Skipped unreadable '%s': %s", frame.key, frame.error)
             return
-        summary.frames_processed += 1
-        summary.faces_found += result.found
-        summary.faces_too_small += result.too_small
-        summary.faces_other_identity += result.other_identity
-        if not result.faces:
-            summary.frames_without_face += 1
-        for item in result.faces:
+        result.frames_processed += 1
+        result.faces_found += frame.found
+        result.faces_too_small += frame.too_small
+        result.faces_other_identity += frame.other_identity
+        if not frame.faces:
+            result.frames_without_face += 1
+        for item in frame.faces:
             self.writes.append(writer.submit(write_face_png, self.output_dir / item.face.file,
                                              item.image, item.metadata))
-        summary.faces_written += len(result.faces)
-        self.data.frames[result.key] = alignments_file.Frame(result.dims,
-                                                             [f.face for f in result.faces])
+        result.faces_written += len(frame.faces)
+        self.data.frames[frame.key] = alignments_file.Frame(frame.dims,
+                                                             [f.face for f in frame.faces])
         # Re-raise write errors (disk full) promptly, and wait when the writer falls behind so
         # queued face images cannot pile up in memory.
         while self.writes and (self.writes[0].done() or len(self.writes) > 8 * self.jobs):
@@ -417,7 +417,7 @@ class Extractor:
     def _feed(self, pool: ThreadPoolExecutor, writer: ThreadPoolExecutor) -> None:
         for item in self.source.items():
             if self.options.skip_existing and self.done_already(item.key):
-                self.summary.frames_skipped += 1
+                self.result.frames_skipped += 1
                 self.last_thumb = None  # a cut next to a skipped frame cannot be seen
                 self.tick()
                 continue
@@ -439,7 +439,7 @@ class Extractor:
         cv2_threads = cv2.getNumThreads()
         if self.jobs > 1:
             cv2.setNumThreads(1)
-        summary = self.summary
+        result = self.result
         with ThreadPoolExecutor(self.jobs, thread_name_prefix="extract") as pool, \
                 ThreadPoolExecutor(1, thread_name_prefix="write") as writer:
             try:
@@ -447,8 +447,8 @@ class Extractor:
                 if self.options.smooth and self.source.is_video:
                     self.data = smoothed_with_masks(self.data, self.settings.masks,
                                                     self.source.fps)
-                    summary.smoothed = True
-                    summary.scene_cuts = len(self.data.extract["scene_cuts"])
+                    result.smoothed = True
+                    result.scene_cuts = len(self.data.extract["scene_cuts"])
             finally:
                 cv2.setNumThreads(cv2_threads)
                 for future in self.pending:
@@ -457,18 +457,18 @@ class Extractor:
                     future.result()
                 # Saved on errors and Ctrl-C too, so --skip-existing resumes from here; but a
                 # run that could not read a single frame has nothing worth a file.
-                if summary.frames_processed or summary.frames_skipped:
+                if result.frames_processed or result.frames_skipped:
                     self.save()
-        if not summary.frames_processed and not summary.frames_skipped and summary.unreadable:
+        if not result.frames_processed and not result.frames_skipped and result.unreadable:
             _remove_if_empty(self.created)
             raise FaceswapError(
-                f"Could not read any frame of '{self.input_path}' ({len(summary.unreadable)} "
-                f"unreadable: {', '.join(summary.unreadable[:3])}"
-                f"{', ...' if len(summary.unreadable) > 3 else ''}). Nothing was written. Check "
+                f"Could not read any frame of '{self.input_path}' ({len(result.unreadable)} "
+                f"unreadable: {', '.join(result.unreadable[:3])}"
+                f"{', ...' if len(result.unreadable) > 3 else ''}). Nothing was written. Check "
                 "that the files are images or video faceswap can decode (png, jpg, bmp, tif, "
                 "webp; any FFmpeg video)."
             )
-        return summary
+        return result
 
 
 def extract(options: ExtractOptions,
@@ -484,6 +484,6 @@ def extract(options: ExtractOptions,
     """
     start_time = time.perf_counter()
     _check_options(options)
-    summary = Extractor(options, progress).run()
-    summary.seconds = time.perf_counter() - start_time
-    return summary
+    result = Extractor(options, progress).run()
+    result.seconds = time.perf_counter() - start_time
+    return result
