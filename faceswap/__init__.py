@@ -1,11 +1,13 @@
 """faceswap: swap one person's face for another's in photos and video.
 
-Importing the package sets the Keras backend default (TensorFlow) and TensorFlow's CPU options.
-They must be in the environment before Keras or TensorFlow is first imported, and the package is
-the one place every entry point passes through first.
+Importing the package sets the Keras backend default (TensorFlow) and TensorFlow's CPU options,
+and turns OpenVINO's usage telemetry off. They must be in place before Keras, TensorFlow or
+OpenVINO is first imported, and the package is the one place every entry point passes through
+first.
 """
 
 import os
+import sys
 
 from faceswap.lib.version import __version__ as __version__  # re-exported
 
@@ -20,6 +22,11 @@ os.environ.setdefault("KERAS_BACKEND", DEFAULT_BACKEND)
 # from 1.8 to 3.1 examples/s (docs/benchmarks.md). Users can still set 0 to turn them off.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Nothing phones home: OpenVINO (the optional convert runtime) sends usage events to Google
+# Analytics from `import openvino` on, unless CI=true; its converter falls back to a do-nothing
+# stub when this package cannot be imported (stages/convert/inference._openvino covers an
+# OpenVINO the caller imported before faceswap).
+sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]
 
 # The Python API (docs/api.md): each job is one function taking an options dataclass and an
 # optional progress callback, the same functions the CLI calls. Imported on first use, so that

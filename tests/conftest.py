@@ -11,11 +11,6 @@ import numpy as np
 import pytest
 from face_data import D9, SHARED
 
-# OpenVINO sends usage events from its import on (unless CI=true). faceswap imports it through
-# stages/convert/inference._openvino, which turns that off; tests importing openvino themselves
-# get the same here.
-sys.modules.setdefault("openvino_telemetry", None)
-
 
 @pytest.fixture(autouse=True)
 def _float32_policy():

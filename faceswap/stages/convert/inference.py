@@ -89,15 +89,12 @@ def _openvino():
 
     ``openvino.convert_model`` sends usage events to Google Analytics from a forked process
     unless CI=true or a consent file in the user's home says no (and with no network the fork
-    can hang the process's exit). Its converter uses a do-nothing stub when the telemetry
-    package cannot be imported, so the package is hidden from this process before OpenVINO's
-    converter is first imported.
+    can hang the process's exit). Importing faceswap hides the telemetry package, so an
+    OpenVINO imported after it uses its converter's do-nothing stub; one the caller imported
+    earlier holds the real package, so its converter modules are pointed at the stub here.
     """
-    sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]
     import openvino
 
-    # Imported earlier (by the caller), the converter's modules hold the real package: point
-    # each at the stub instead.
     try:
         from openvino.tools.ovc import telemetry_stub
     except ImportError:  # another OpenVINO layout: nothing of the converter to silence
