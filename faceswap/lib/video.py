@@ -39,6 +39,15 @@ def is_video_file(path: str | Path) -> bool:
     return Path(path).suffix.lower() in VIDEO_EXTENSIONS
 
 
+def first_video(*paths: str | Path | None) -> Path | None:
+    """The first of ``paths`` that is an existing video file: convert's output takes its frame
+    rate and its audio from the same one (the input video, else ``--reference-video``)."""
+    for path in paths:
+        if path is not None and is_video_file(path) and Path(path).is_file():
+            return Path(path)
+    return None
+
+
 def frame_name(video: str | Path, index: int) -> str:
     """The stable name of frame ``index`` (0-based) of ``video``: ``<stem>_<index:06d>``."""
     return f"{Path(video).stem}_{index:06d}"

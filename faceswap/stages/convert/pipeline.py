@@ -31,7 +31,7 @@ from faceswap.lib.align.masks import CONVERT_MASK_TYPES, LEARNED_MASK_TYPES
 from faceswap.lib.errors import FaceswapError
 from faceswap.lib.faces import check_stored, mask_in_face
 from faceswap.lib.sources import Source, open_source
-from faceswap.lib.video import is_video_file, video_info
+from faceswap.lib.video import first_video, video_info
 from faceswap.stages.convert.blend import MaskSettings, check_sharpening, convert_mask, sharpen
 from faceswap.stages.convert.inference import cached_predictor, check_inference, make_predictor
 
@@ -263,12 +263,12 @@ def output_rate(source: Source, reference_video: Path | None) -> Fraction | None
     """
     if source.rate or reference_video is None:
         return source.rate
-    reference = Path(reference_video)
-    # The same test as the writer's for audio, so rate and audio come from one file or neither.
-    if not (is_video_file(reference) and reference.is_file()):
+    # The writer picks its audio with the same test: rate and audio come from one file.
+    reference = first_video(reference_video)
+    if reference is None:
         logger.warning("The reference video '%s' is %s, so its frame rate and audio are not "
-                       "used.", reference, "not a video file name" if reference.is_file()
-                       else "missing")
+                       "used.", reference_video, "not a video file name"
+                       if Path(reference_video).is_file() else "missing")
         return None
     try:
         return video_info(reference).rate

@@ -14,7 +14,7 @@ import numpy as np
 
 from faceswap.lib import atomic, provenance
 from faceswap.lib.errors import FaceswapError
-from faceswap.lib.video import is_video_file
+from faceswap.lib.video import first_video
 from faceswap.plugins.convert.writer._base import WriterBase, check_frame
 
 logger = logging.getLogger(__name__)
@@ -93,10 +93,7 @@ class Writer(WriterBase):
     def _audio_source(self) -> Path | None:
         if not self.options["audio"]:
             return None
-        for path in (self.source, self.reference_video):
-            if path is not None and is_video_file(path) and path.is_file():
-                return path
-        return None
+        return first_video(self.source, self.reference_video)
 
     def _open(self, width: int, height: int) -> None:
         av = _av()
