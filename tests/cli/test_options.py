@@ -115,3 +115,21 @@ def test_building_every_command_loads_no_backend():
                         "build_parser(); print(sorted(m for m in ('keras', 'tensorflow', 'jax', "
                         "'torch') if m in sys.modules))")
     assert result.stdout.strip() == "[]", result.stderr[-2000:]
+
+
+def test_a_command_reads_only_its_own_options():
+    # `faceswap train ...` must not import convert's or the tools' modules just to build its
+    # parser; `faceswap --help` still lists every command.
+    from fstest import run_python
+
+    result = run_python(
+        "import sys, contextlib, io; from faceswap.cli.main import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    main(['train', '--help'])\n"
+        "print('--iterations' in out.getvalue(), sorted(m for m in ('faceswap.stages.train', "
+        "'faceswap.stages.convert', 'faceswap.stages.evaluate', 'faceswap.tools.alignments', "
+        "'faceswap.tools.sort') if m in sys.modules))")
+    assert result.stdout.strip() == "True ['faceswap.stages.train']", result.stderr[-2000:]
+    top = run_python("from faceswap.cli.main import main\nmain(['--help'])")
+    for command in ("extract", "evaluate", "import-upstream", "gui"):
+        assert f"    {command}" in top.stdout
