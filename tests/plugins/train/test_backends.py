@@ -48,7 +48,10 @@ def test_mirrored_strategy_two_logical_cpus(tmp_path):
     assert two["replicas"] == "2"
     # Same seed, same data: the first step's loss matches the single-device run.
     assert float(two["loss"]) == pytest.approx(float(one["loss"]), rel=1e-3)
-    assert float(two["max_diff"]) == 0.0 and two["iterations"] == "1"
+    # The mirrored model predicts in two half-batches, the reloaded one in one batch: oneDNN may
+    # pick other kernels for the other batch size (seen: 2.4e-7). Lost or stale weights differ
+    # by far more (one training step moves the outputs by 7e-3).
+    assert float(two["max_diff"]) < 1e-5 and two["iterations"] == "1"
 
 
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax not installed")
