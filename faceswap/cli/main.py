@@ -35,7 +35,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser: every sub-command configured, or with ``only``, just that one.
 
     The others keep their name and help line (``faceswap --help`` lists them all): configuring
-    one imports its stage module, and thirteen of them cost a third of the start-up time.
+    one imports its stage module, and all thirteen cost about a quarter of the start-up time.
     """
     parser = argparse.ArgumentParser(
         prog="faceswap",
