@@ -13,7 +13,7 @@ HELP = "run extract → train → convert on two bundled portraits and show the 
 DESCRIPTION = """\
 Extracts the faces of two public-domain portraits that ship inside scikit-image (NASA's
 astronaut Eileen Collins) and matplotlib (Grace Hopper), trains a small Original model on them
-(about 5 minutes on 2 CPU cores) and puts Grace Hopper's face on the astronaut. Writes the
+(5 to 10 minutes on 2 CPU cores) and puts Grace Hopper's face on the astronaut. Writes the
 aligned faces, the model, training_preview.png, swap.png and before_after.png to -o. Running it
 again with the same -o resumes training where it stopped.
 """
