@@ -9,6 +9,7 @@ first.
 import os
 import sys
 
+from faceswap.lib.lazy import lazy_exports
 from faceswap.lib.version import __version__ as __version__  # re-exported
 
 DEFAULT_BACKEND = "tensorflow"
@@ -54,15 +55,7 @@ _RENAMED = {"ExtractSummary": "ExtractResult", "TrainSummary": "TrainResult",
             "ConvertSummary": "ConvertResult", "EvaluateReport": "EvaluateResult"}
 
 
-def __getattr__(name: str):
-    if name in _API or name in _RENAMED:
-        import importlib
-
-        current = _RENAMED.get(name, name)
-        value = getattr(importlib.import_module(_API[current]), current)
-        globals()[name] = value  # later lookups skip this function
-        return value
-    raise AttributeError(f"module 'faceswap' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _API, aliases=_RENAMED)
 
 
 def __dir__() -> list[str]:

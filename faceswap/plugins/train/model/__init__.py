@@ -6,8 +6,7 @@ Everything above the plugins makes and reads models through the names below:
 so listing the plugins does not load Keras.
 """
 
-import importlib
-from typing import Any
+from faceswap.lib.lazy import lazy_exports
 
 # Written out in full: tests/test_layout.py reads module names in strings as imports.
 _EXPORTS = {
@@ -21,8 +20,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)
