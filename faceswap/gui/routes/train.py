@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Any
 
 import numpy as np
@@ -13,6 +12,8 @@ from fastapi.responses import FileResponse
 from faceswap.gui import project as project_file
 from faceswap.gui.state import State
 from faceswap.lib import registry
+from faceswap.lib.errors import FaceswapError
+from faceswap.plugins.train.model import read_model_state
 from faceswap.stages.train import logs
 
 HISTORY_POINTS = 2000  # the loss graph needs no more points than a screen has pixels
@@ -26,14 +27,13 @@ def model_info(project: project_file.Project) -> dict[str, Any]:
     stored: dict[str, Any] = {}
     iterations = sessions = 0
     name = project.trainer
-    states = sorted(model_dir.glob("*_state.json")) if model_dir.is_dir() else []
-    if len(states) == 1:
-        with contextlib.suppress(OSError, ValueError):
-            state = json.loads(states[0].read_text(encoding="utf-8"))
-            name = str(state.get("name", name))
-            stored = dict(state.get("config") or {})
-            iterations = int(state.get("iterations", 0))
-            sessions = len(state.get("sessions") or {})
+    # No model yet, or one the page cannot read: show the project's choices instead.
+    with contextlib.suppress(FaceswapError, ValueError, TypeError):
+        state = read_model_state(model_dir)
+        name = str(state["name"])
+        stored = dict(state.get("config") or {})
+        iterations = int(state.get("iterations", 0))
+        sessions = len(state.get("sessions") or {})
     # Here, not at the top: the options pull in Keras, which the server needs only for this.
     from faceswap.plugins.train.model import TRAIN_OPTIONS
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -47,11 +46,10 @@ logger = logging.getLogger(__name__)
 def model_info(model_dir: Path | None) -> dict[str, Any] | None:
     if model_dir is None:
         return None
-    from faceswap.plugins.train.model import find_plugin_name
+    from faceswap.plugins.train.model import read_model_state
 
-    name = find_plugin_name(model_dir)
-    state = json.loads((Path(model_dir) / f"{name}_state.json").read_text(encoding="utf-8"))
-    return {"dir": str(Path(model_dir).absolute()), "name": name,
+    state = read_model_state(model_dir)
+    return {"dir": str(Path(model_dir).absolute()), "name": str(state["name"]),
             "iterations": int(state.get("iterations", 0))}
 
 

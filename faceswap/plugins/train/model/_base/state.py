@@ -93,8 +93,8 @@ class State:
         atomic.write_json(path or self.path, self.to_dict())
 
 
-def find_plugin_name(model_dir: str | Path) -> str:
-    """The plugin of the model in ``model_dir``, from its single ``*_state.json``."""
+def read_model_state(model_dir: str | Path) -> dict[str, Any]:
+    """The contents of the single ``*_state.json`` in ``model_dir`` (convert, evaluate, the GUI)."""
     model_dir = Path(model_dir)
     if not model_dir.is_dir():
         raise FaceswapError(f"Model folder '{model_dir}' does not exist.")
@@ -105,7 +105,14 @@ def find_plugin_name(model_dir: str | Path) -> str:
             "Point -m at the folder `faceswap train` saved the model in."
         )
     try:
-        name = json.loads(states[0].read_text(encoding="utf-8"))["name"]
-    except (OSError, ValueError, KeyError, TypeError) as err:
+        data = json.loads(states[0].read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
         raise FaceswapError(f"'{states[0]}' is not a readable faceswap state file.") from err
-    return str(name)
+    if not isinstance(data, dict) or "name" not in data:
+        raise FaceswapError(f"'{states[0]}' is not a readable faceswap state file.")
+    return data
+
+
+def find_plugin_name(model_dir: str | Path) -> str:
+    """The plugin of the model in ``model_dir``, from its single ``*_state.json``."""
+    return str(read_model_state(model_dir)["name"])
